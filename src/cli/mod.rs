@@ -1,0 +1,56 @@
+//! Command definitions (clap) and their dispatch.
+
+mod offline;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Checks a business Twitter/X account against five guidelines, with a
+/// bilingual naive-Bayes tweet classifier.
+#[derive(Debug, Parser)]
+#[command(name = "tweetguide", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train a model on a labelled corpus and print its held-out figures.
+    Train(offline::TrainArgs),
+    /// Score a model on a labelled JSONL file.
+    Evaluate(offline::EvaluateArgs),
+    /// Classify tweets given as arguments or one per line on stdin.
+    Classify(offline::ClassifyArgs),
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Train(args) => offline::train(args),
+        Command::Evaluate(args) => offline::evaluate(args),
+        Command::Classify(args) => offline::classify(args),
+    }
+}
+
+/// The model given with `--model`, or the default one built into the binary.
+pub(crate) fn load_model(path: Option<&PathBuf>) -> anyhow::Result<tweetguide::model::Model> {
+    use anyhow::Context;
+    match path {
+        Some(path) => tweetguide::model::Model::load(path)
+            .with_context(|| format!("cannot load model {}", path.display())),
+        None => tweetguide::model::Model::embedded_default()
+            .context("the built-in default model is unreadable; run `tweetguide train`"),
+    }
+}

@@ -1,0 +1,9 @@
+//! tweetguide: tells a business whether its Twitter/X account follows five
+//! guidelines, with a bilingual (French/English) naive-Bayes tweet classifier.
+
+pub mod corpus;
+pub mod label;
+pub mod model;
+pub mod text;
+
+pub use label::Label;

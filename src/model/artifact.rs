@@ -1,0 +1,170 @@
+//! The model file: what a trained model is on disk.
+//!
+//! Layout: the magic line `tweetguide-model\n`, the format version as a
+//! little-endian `u32`, a postcard payload, then the SHA-256 of the payload.
+//! The checksum catches truncation and bit rot before any field is trusted,
+//! and doubles as the model's identity. Nothing time-dependent is stored, so
+//! training the same data twice gives the same bytes.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::info::ModelInfo;
+use super::scorer::{ClassWeights, Scorer};
+use crate::Label;
+use crate::corpus::hex;
+use crate::text::{Tokenizer, UnsupportedTokenizer};
+
+const MAGIC: &[u8] = b"tweetguide-model\n";
+/// Version of the layout below; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+const CHECKSUM_LEN: usize = 32;
+
+/// Why a model file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// Reading or writing the file failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file does not start like a tweetguide model.
+    #[error("not a tweetguide model file (bad magic header)")]
+    NotAModel,
+    /// Written by another version of tweetguide.
+    #[error(
+        "model format version {found} is not supported (this build reads version {FORMAT_VERSION}): retrain it with `tweetguide train`"
+    )]
+    Incompatible { found: u32 },
+    /// Truncated, altered or otherwise unreadable.
+    #[error("corrupt model file: {0}")]
+    Corrupt(String),
+    /// Made with a tokenizer this build does not have.
+    #[error(transparent)]
+    Tokenizer(#[from] UnsupportedTokenizer),
+}
+
+/// The payload as written; borrows from the model to avoid copying it.
+#[derive(Serialize)]
+struct PayloadRef<'a> {
+    info: &'a ModelInfo,
+    features: &'a [Box<str>],
+    log_priors: &'a ClassWeights,
+    weights: &'a [ClassWeights],
+}
+
+/// The payload as read back; same fields, same order.
+#[derive(Deserialize)]
+struct Payload {
+    info: ModelInfo,
+    features: Vec<Box<str>>,
+    log_priors: ClassWeights,
+    weights: Vec<ClassWeights>,
+}
+
+/// Serialises a model; returns the bytes and the payload checksum.
+pub(crate) fn encode(
+    info: &ModelInfo,
+    scorer: &Scorer,
+) -> Result<(Vec<u8>, [u8; CHECKSUM_LEN]), ModelFileError> {
+    let payload = PayloadRef {
+        info,
+        features: scorer.names(),
+        log_priors: scorer.log_priors(),
+        weights: scorer.weights(),
+    };
+    let body = postcard::to_stdvec(&payload)
+        .map_err(|e| ModelFileError::Corrupt(format!("cannot encode model: {e}")))?;
+    let checksum: [u8; CHECKSUM_LEN] = Sha256::digest(&body).into();
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + body.len() + CHECKSUM_LEN);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&body);
+    bytes.extend_from_slice(&checksum);
+    Ok((bytes, checksum))
+}
+
+/// Parses and validates model bytes; returns the parts and the model id.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Scorer, String), ModelFileError> {
+    let rest = bytes.strip_prefix(MAGIC).ok_or(ModelFileError::NotAModel)?;
+    let (version, rest) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| ModelFileError::Corrupt("file ends inside the header".to_owned()))?;
+    let found = u32::from_le_bytes(*version);
+    if found != FORMAT_VERSION {
+        return Err(ModelFileError::Incompatible { found });
+    }
+    let (body, checksum) = rest
+        .split_last_chunk::<CHECKSUM_LEN>()
+        .ok_or_else(|| ModelFileError::Corrupt("file too short for its checksum".to_owned()))?;
+    let actual: [u8; CHECKSUM_LEN] = Sha256::digest(body).into();
+    if &actual != checksum {
+        return Err(ModelFileError::Corrupt(
+            "checksum mismatch (truncated or altered file)".to_owned(),
+        ));
+    }
+    let payload: Payload = postcard::from_bytes(body)
+        .map_err(|e| ModelFileError::Corrupt(format!("undecodable payload: {e}")))?;
+    validate(&payload)?;
+    let tokenizer = Tokenizer::new(payload.info.tokenizer.clone())?;
+    let scorer = Scorer::new(
+        tokenizer,
+        payload.features,
+        payload.weights,
+        payload.log_priors,
+    );
+    Ok((payload.info, scorer, model_id(&actual)))
+}
+
+/// Checks what the checksum cannot: that the content makes sense.
+fn validate(payload: &Payload) -> Result<(), ModelFileError> {
+    let bad = |why: &str| Err(ModelFileError::Corrupt(why.to_owned()));
+    if payload.info.labels != Label::ALL {
+        return bad("labels differ from self_promotion, sharing, political");
+    }
+    if payload.features.len() != payload.weights.len() {
+        return bad("feature names and weights differ in number");
+    }
+    if !payload.features.windows(2).all(|w| w[0] < w[1]) {
+        return bad("feature names are not sorted and unique");
+    }
+    let finite = |w: &ClassWeights| w.iter().all(|v| v.is_finite() && *v <= 0.0);
+    if !finite(&payload.log_priors) || !payload.weights.iter().all(finite) {
+        return bad("log-probabilities must be finite and not positive");
+    }
+    Ok(())
+}
+
+/// Short, stable identity of a model: the start of its checksum.
+pub(crate) fn model_id(checksum: &[u8; CHECKSUM_LEN]) -> String {
+    hex(&checksum[..8])
+}
+
+/// Writes `bytes` to `path` so that readers see the old file or the new one,
+/// never a mix: a temporary file in the same folder, flushed, then renamed.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable.
+    fs::File::open(dir)?.sync_all()
+}
+
+/// Reads a model file from disk.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ModelFileError> {
+    fs::read(path).map_err(|source| ModelFileError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
