@@ -11,12 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
     let descriptors = protox::compile([proto], ["proto"])?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(
-        out_dir.join("tweetguide_descriptor.bin"),
-        descriptors.encode_to_vec(),
-    )?;
-    tonic_prost_build::configure()
-        .codec_path("crate::server::codec::ProtoCodec")
-        .compile_fds(descriptors)?;
+    std::fs::write(out_dir.join("tweetguide_descriptor.bin"), descriptors.encode_to_vec())?;
+    tonic_prost_build::configure().codec_path("crate::server::codec::ProtoCodec").compile_fds(descriptors)?;
     Ok(())
 }

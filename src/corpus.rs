@@ -75,17 +75,10 @@ pub struct LabelledTweet {
 pub enum CorpusError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// A line is not a valid labelled tweet.
     #[error("{path}:{line}: {reason}")]
-    Line {
-        path: PathBuf,
-        line: usize,
-        reason: String,
-    },
+    Line { path: PathBuf, line: usize, reason: String },
     /// Language code other than `fr` or `en`.
     #[error("unknown language {0:?}: expected fr or en")]
     UnknownLang(String),
@@ -116,15 +109,9 @@ pub struct Rules {
 impl Rules {
     /// The rules for the committed corpus: tweets of at most 280 characters,
     /// each with its language.
-    pub const CORPUS: Rules = Rules {
-        require_lang: true,
-        max_chars: 280,
-    };
+    pub const CORPUS: Rules = Rules { require_lang: true, max_chars: 280 };
     /// The rules for examples users add: any length the service accepts.
-    pub const EXAMPLES: Rules = Rules {
-        require_lang: false,
-        max_chars: MAX_TEXT_CHARS,
-    };
+    pub const EXAMPLES: Rules = Rules { require_lang: false, max_chars: MAX_TEXT_CHARS };
 }
 
 /// Key under which two texts count as the same tweet: case, accents,
@@ -132,14 +119,9 @@ impl Rules {
 pub fn dedup_key(text: &str) -> String {
     let mut key = String::with_capacity(text.len());
     for word in text.split_whitespace() {
-        let word = if word.starts_with("http://") || word.starts_with("https://") {
-            "<url>"
-        } else {
-            word
-        };
+        let word = if word.starts_with("http://") || word.starts_with("https://") { "<url>" } else { word };
         let folded = fold(word);
-        let kept = folded
-            .trim_matches(|c: char| !c.is_alphanumeric() && !is_emoji(c) && c != '<' && c != '>');
+        let kept = folded.trim_matches(|c: char| !c.is_alphanumeric() && !is_emoji(c) && c != '<' && c != '>');
         if kept.is_empty() {
             continue;
         }
@@ -153,8 +135,7 @@ pub fn dedup_key(text: &str) -> String {
 
 /// Parses one JSONL line; `Err` is the reason, without position.
 pub fn parse_line(line: &str, rules: Rules) -> Result<LabelledTweet, String> {
-    let raw: RawLine =
-        serde_json::from_str(line).map_err(|e| format!("not a labelled tweet: {e}"))?;
+    let raw: RawLine = serde_json::from_str(line).map_err(|e| format!("not a labelled tweet: {e}"))?;
     let label = raw.label.parse::<Label>().map_err(|e| e.to_string())?;
     let lang = match raw.lang {
         Some(code) => Some(code.parse::<Lang>().map_err(|e| e.to_string())?),
@@ -166,44 +147,28 @@ pub fn parse_line(line: &str, rules: Rules) -> Result<LabelledTweet, String> {
         return Err("`text` is empty".to_owned());
     }
     if chars > rules.max_chars {
-        return Err(format!(
-            "`text` has {chars} characters, more than the {} allowed",
-            rules.max_chars
-        ));
+        return Err(format!("`text` has {chars} characters, more than the {} allowed", rules.max_chars));
     }
-    Ok(LabelledTweet {
-        text: raw.text,
-        label,
-        lang,
-    })
+    Ok(LabelledTweet { text: raw.text, label, lang })
 }
 
 /// Reads a labelled JSONL file, refusing the whole file at its first bad line
 /// or at the first text that repeats an earlier one after normalisation.
 pub fn read_jsonl(path: &Path, rules: Rules) -> Result<Vec<LabelledTweet>, CorpusError> {
-    let io_err = |source| CorpusError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io_err = |source| CorpusError::Io { path: path.to_owned(), source };
     let file = File::open(path).map_err(io_err)?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut tweets = Vec::new();
     for (index, line) in BufReader::new(file).lines().enumerate() {
         let line_no = index + 1;
-        let bad = |reason: String| CorpusError::Line {
-            path: path.to_owned(),
-            line: line_no,
-            reason,
-        };
+        let bad = |reason: String| CorpusError::Line { path: path.to_owned(), line: line_no, reason };
         let line = line.map_err(|e| bad(format!("unreadable line: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
         let tweet = parse_line(&line, rules).map_err(bad)?;
         if let Some(first) = seen.insert(dedup_key(&tweet.text), line_no) {
-            return Err(bad(format!(
-                "duplicate of line {first} after normalisation"
-            )));
+            return Err(bad(format!("duplicate of line {first} after normalisation")));
         }
         tweets.push(tweet);
     }
@@ -245,12 +210,11 @@ mod tests {
 
     fn error_of(lines: &[&str]) -> String {
         let file = file_with(lines);
-        read_jsonl(file.path(), Rules::CORPUS)
-            .expect_err("must be refused")
-            .to_string()
+        read_jsonl(file.path(), Rules::CORPUS).expect_err("must be refused").to_string()
     }
 
-    const GOOD: &str = r#"{"text": "Nouveau : nos croissants au beurre AOP 🥐", "label": "self_promotion", "lang": "fr"}"#;
+    const GOOD: &str =
+        r#"{"text": "Nouveau : nos croissants au beurre AOP 🥐", "label": "self_promotion", "lang": "fr"}"#;
 
     #[test]
     fn reads_valid_lines_and_skips_blank_ones() {
@@ -287,10 +251,7 @@ mod tests {
     fn refuses_empty_and_overlong_texts() {
         let err = error_of(&[r#"{"text": "   ", "label": "sharing", "lang": "fr"}"#]);
         assert!(err.contains("empty"), "{err}");
-        let long = format!(
-            r#"{{"text": "{}", "label": "sharing", "lang": "en"}}"#,
-            "a".repeat(281)
-        );
+        let long = format!(r#"{{"text": "{}", "label": "sharing", "lang": "en"}}"#, "a".repeat(281));
         assert!(error_of(&[&long]).contains("281 characters"));
     }
 
@@ -305,25 +266,15 @@ mod tests {
 
     #[test]
     fn dedup_key_ignores_case_accents_punctuation_and_links() {
-        assert_eq!(
-            dedup_key("Grève demain !! https://t.co/a"),
-            dedup_key("greve   DEMAIN https://t.co/b")
-        );
+        assert_eq!(dedup_key("Grève demain !! https://t.co/a"), dedup_key("greve   DEMAIN https://t.co/b"));
         assert_ne!(dedup_key("Grève demain"), dedup_key("Grève aujourd'hui"));
         assert_ne!(dedup_key("👏👏👏"), dedup_key("🔧🔥💪"));
     }
 
     #[test]
     fn content_hash_depends_on_content_only() {
-        let a = LabelledTweet {
-            text: "hello".into(),
-            label: Label::Sharing,
-            lang: Some(Lang::En),
-        };
-        let b = LabelledTweet {
-            label: Label::Political,
-            ..a.clone()
-        };
+        let a = LabelledTweet { text: "hello".into(), label: Label::Sharing, lang: Some(Lang::En) };
+        let b = LabelledTweet { label: Label::Political, ..a.clone() };
         assert_eq!(content_hash([&a]), content_hash([&a.clone()]));
         assert_ne!(content_hash([&a]), content_hash([&b]));
     }

@@ -67,10 +67,7 @@ impl FromStr for Label {
     type Err = UnknownLabel;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Label::ALL
-            .into_iter()
-            .find(|label| label.as_str() == s)
-            .ok_or_else(|| UnknownLabel(s.to_owned()))
+        Label::ALL.into_iter().find(|label| label.as_str() == s).ok_or_else(|| UnknownLabel(s.to_owned()))
     }
 }
 

@@ -1,9 +1,12 @@
 //! tweetguide: tells a business whether its Twitter/X account follows five
 //! guidelines, with a bilingual (French/English) naive-Bayes tweet classifier.
 
+pub mod client;
 pub mod corpus;
 pub mod label;
 pub mod model;
+pub mod proto;
+pub mod server;
 pub mod text;
 
 pub use label::Label;

@@ -7,26 +7,16 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 fn tweetguide(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tweetguide"))
-        .args(args)
-        .output()
-        .expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_tweetguide")).args(args).output().expect("binary runs")
 }
 
 fn stdout_of(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout.clone()).expect("utf-8 output")
 }
 
 fn held_out() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("training-data/test.jsonl")
-        .display()
-        .to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("training-data/test.jsonl").display().to_string()
 }
 
 #[test]
@@ -37,25 +27,15 @@ fn classify_texts_as_json() {
         "Tous dans la rue contre la réforme des retraites !",
         "Our spring menu is live, book your table now 🌸",
     ]));
-    let lines: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["label"], "political");
     assert_eq!(lines[1]["label"], "self_promotion");
     for line in &lines {
         let p = &line["probabilities"];
-        let sum: f64 = ["self_promotion", "sharing", "political"]
-            .iter()
-            .map(|k| p[k].as_f64().expect("number"))
-            .sum();
+        let sum: f64 = ["self_promotion", "sharing", "political"].iter().map(|k| p[k].as_f64().expect("number")).sum();
         assert!((sum - 1.0).abs() < 1e-9);
-        assert!(
-            line["top_features"]
-                .as_array()
-                .is_some_and(|f| !f.is_empty())
-        );
+        assert!(line["top_features"].as_array().is_some_and(|f| !f.is_empty()));
     }
 }
 
@@ -67,16 +47,13 @@ fn classify_streams_stdin_line_by_line() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let input: String = (0..2000)
-        .map(|i| format!("tweet number {i} about our new shop opening\n"))
-        .collect();
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
+    let input: String = (0..2000).map(|i| format!("tweet number {i} about our new shop opening\n")).collect();
+    // Feed stdin from another thread: the child answers line by line, so its
+    // stdout must be drained while we write.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().expect("wait");
+    writer.join().expect("writer thread").expect("write stdin");
     let text = stdout_of(&out);
     assert_eq!(text.lines().count(), 2000);
     let first: Value = serde_json::from_str(text.lines().next().expect("a line")).expect("json");
@@ -119,13 +96,7 @@ fn train_writes_a_model_that_classify_can_use() {
         model.to_str().expect("utf-8"),
     ]));
     assert!(out.contains("macro-F1"), "{out}");
-    let out = stdout_of(&tweetguide(&[
-        "classify",
-        "--model",
-        model.to_str().expect("utf-8"),
-        "--json",
-        "hello",
-    ]));
+    let out = stdout_of(&tweetguide(&["classify", "--model", model.to_str().expect("utf-8"), "--json", "hello"]));
     assert!(out.contains("\"label\""));
 }
 
@@ -137,10 +108,7 @@ fn bad_inputs_fail_with_a_message_not_a_panic() {
     let out = tweetguide(&["evaluate", "--data", bad.to_str().expect("utf-8")]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("bad.jsonl:1") && err.contains("unknown label"),
-        "{err}"
-    );
+    assert!(err.contains("bad.jsonl:1") && err.contains("unknown label"), "{err}");
 
     let out = tweetguide(&["classify", "--model", bad.to_str().expect("utf-8"), "x"]);
     assert!(!out.status.success());

@@ -3,10 +3,7 @@
 use tweetguide::model::{FORMAT_VERSION, Model, ModelFileError};
 
 fn default_bytes() -> Vec<u8> {
-    Model::embedded_default()
-        .expect("embedded model")
-        .to_bytes()
-        .expect("encode")
+    Model::embedded_default().expect("embedded model").to_bytes().expect("encode")
 }
 
 fn load_error(bytes: &[u8]) -> ModelFileError {
@@ -22,9 +19,7 @@ fn round_trips_through_disk_atomically() {
     let loaded = Model::load(&path).expect("load");
     assert_eq!(loaded.id(), model.id());
     assert_eq!(std::fs::read(&path).expect("read"), default_bytes());
-    let leftovers = std::fs::read_dir(path.parent().expect("parent"))
-        .expect("list")
-        .count();
+    let leftovers = std::fs::read_dir(path.parent().expect("parent")).expect("list").count();
     assert_eq!(leftovers, 1, "no temporary file left behind");
 }
 
@@ -33,10 +28,7 @@ fn truncated_files_are_refused() {
     let bytes = default_bytes();
     for len in [0, 5, 20, bytes.len() / 2, bytes.len() - 1] {
         let err = load_error(&bytes[..len]);
-        assert!(
-            matches!(err, ModelFileError::NotAModel | ModelFileError::Corrupt(_)),
-            "length {len}: {err}"
-        );
+        assert!(matches!(err, ModelFileError::NotAModel | ModelFileError::Corrupt(_)), "length {len}: {err}");
     }
 }
 
@@ -64,10 +56,6 @@ fn other_formats_and_versions_are_refused_with_advice() {
 
 #[test]
 fn missing_files_name_the_path() {
-    let err =
-        Model::load(std::path::Path::new("/nonexistent/tweetguide.model")).expect_err("missing");
-    assert!(
-        err.to_string().contains("/nonexistent/tweetguide.model"),
-        "{err}"
-    );
+    let err = Model::load(std::path::Path::new("/nonexistent/tweetguide.model")).expect_err("missing");
+    assert!(err.to_string().contains("/nonexistent/tweetguide.model"), "{err}");
 }

@@ -1,6 +1,8 @@
 //! Command definitions (clap) and their dispatch.
 
+mod classify;
 mod offline;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,24 +25,25 @@ enum Command {
     Train(offline::TrainArgs),
     /// Score a model on a labelled JSONL file.
     Evaluate(offline::EvaluateArgs),
-    /// Classify tweets given as arguments or one per line on stdin.
-    Classify(offline::ClassifyArgs),
+    /// Classify tweets: arguments, a file, or stdin; in-process or through servers.
+    Classify(classify::ClassifyArgs),
+    /// Run the gRPC server.
+    Serve(serve::ServeArgs),
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour).init();
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Train(args) => offline::train(args),
         Command::Evaluate(args) => offline::evaluate(args),
-        Command::Classify(args) => offline::classify(args),
+        Command::Classify(args) => classify::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 
@@ -48,8 +51,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub(crate) fn load_model(path: Option<&PathBuf>) -> anyhow::Result<tweetguide::model::Model> {
     use anyhow::Context;
     match path {
-        Some(path) => tweetguide::model::Model::load(path)
-            .with_context(|| format!("cannot load model {}", path.display())),
+        Some(path) => {
+            tweetguide::model::Model::load(path).with_context(|| format!("cannot load model {}", path.display()))
+        }
         None => tweetguide::model::Model::embedded_default()
             .context("the built-in default model is unreadable; run `tweetguide train`"),
     }

@@ -29,10 +29,7 @@ const CHECKSUM_LEN: usize = 32;
 pub enum ModelFileError {
     /// Reading or writing the file failed.
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// The file does not start like a tweetguide model.
     #[error("not a tweetguide model file (bad magic header)")]
     NotAModel,
@@ -68,18 +65,11 @@ struct Payload {
 }
 
 /// Serialises a model; returns the bytes and the payload checksum.
-pub(crate) fn encode(
-    info: &ModelInfo,
-    scorer: &Scorer,
-) -> Result<(Vec<u8>, [u8; CHECKSUM_LEN]), ModelFileError> {
-    let payload = PayloadRef {
-        info,
-        features: scorer.names(),
-        log_priors: scorer.log_priors(),
-        weights: scorer.weights(),
-    };
-    let body = postcard::to_stdvec(&payload)
-        .map_err(|e| ModelFileError::Corrupt(format!("cannot encode model: {e}")))?;
+pub(crate) fn encode(info: &ModelInfo, scorer: &Scorer) -> Result<(Vec<u8>, [u8; CHECKSUM_LEN]), ModelFileError> {
+    let payload =
+        PayloadRef { info, features: scorer.names(), log_priors: scorer.log_priors(), weights: scorer.weights() };
+    let body =
+        postcard::to_stdvec(&payload).map_err(|e| ModelFileError::Corrupt(format!("cannot encode model: {e}")))?;
     let checksum: [u8; CHECKSUM_LEN] = Sha256::digest(&body).into();
     let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + body.len() + CHECKSUM_LEN);
     bytes.extend_from_slice(MAGIC);
@@ -104,20 +94,13 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Scorer, String), ModelF
         .ok_or_else(|| ModelFileError::Corrupt("file too short for its checksum".to_owned()))?;
     let actual: [u8; CHECKSUM_LEN] = Sha256::digest(body).into();
     if &actual != checksum {
-        return Err(ModelFileError::Corrupt(
-            "checksum mismatch (truncated or altered file)".to_owned(),
-        ));
+        return Err(ModelFileError::Corrupt("checksum mismatch (truncated or altered file)".to_owned()));
     }
-    let payload: Payload = postcard::from_bytes(body)
-        .map_err(|e| ModelFileError::Corrupt(format!("undecodable payload: {e}")))?;
+    let payload: Payload =
+        postcard::from_bytes(body).map_err(|e| ModelFileError::Corrupt(format!("undecodable payload: {e}")))?;
     validate(&payload)?;
     let tokenizer = Tokenizer::new(payload.info.tokenizer.clone())?;
-    let scorer = Scorer::new(
-        tokenizer,
-        payload.features,
-        payload.weights,
-        payload.log_priors,
-    );
+    let scorer = Scorer::new(tokenizer, payload.features, payload.weights, payload.log_priors);
     Ok((payload.info, scorer, model_id(&actual)))
 }
 
@@ -163,8 +146,5 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error>
 
 /// Reads a model file from disk.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ModelFileError> {
-    fs::read(path).map_err(|source| ModelFileError::Io {
-        path: path.to_owned(),
-        source,
-    })
+    fs::read(path).map_err(|source| ModelFileError::Io { path: path.to_owned(), source })
 }

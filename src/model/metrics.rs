@@ -52,11 +52,7 @@ impl Metrics {
     /// Metrics of a confusion matrix (`[true][predicted]`).
     pub fn from_confusion(confusion: [[u64; Label::COUNT]; Label::COUNT]) -> Metrics {
         let ratio = |num: u64, den: u64| {
-            if den == 0 {
-                0.0
-            } else {
-                num as f64 / den as f64
-            }
+            if den == 0 { 0.0 } else { num as f64 / den as f64 }
         };
         let count: u64 = confusion.iter().flatten().sum();
         let correct: u64 = (0..Label::COUNT).map(|i| confusion[i][i]).sum();
@@ -68,44 +64,19 @@ impl Metrics {
                 let predicted: u64 = confusion.iter().map(|row| row[i]).sum();
                 let precision = ratio(confusion[i][i], predicted);
                 let recall = ratio(confusion[i][i], support);
-                let f1 = if precision + recall == 0.0 {
-                    0.0
-                } else {
-                    2.0 * precision * recall / (precision + recall)
-                };
-                (
-                    label,
-                    ClassMetrics {
-                        precision,
-                        recall,
-                        f1,
-                        support,
-                    },
-                )
+                let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+                (label, ClassMetrics { precision, recall, f1, support })
             })
             .collect();
         let macro_f1 = per_class.values().map(|m| m.f1).sum::<f64>() / Label::COUNT as f64;
-        Metrics {
-            count,
-            accuracy: ratio(correct, count),
-            macro_f1,
-            per_class,
-            confusion,
-        }
+        Metrics { count, accuracy: ratio(correct, count), macro_f1, per_class, confusion }
     }
 
     /// A short human-readable table.
     pub fn to_table(&self) -> String {
         let mut out = format!(
             "tweets: {}   accuracy: {:.4}   macro-F1: {:.4}\n\n{:<16}{:>10}{:>10}{:>10}{:>10}\n",
-            self.count,
-            self.accuracy,
-            self.macro_f1,
-            "label",
-            "precision",
-            "recall",
-            "f1",
-            "support"
+            self.count, self.accuracy, self.macro_f1, "label", "precision", "recall", "f1", "support"
         );
         for (label, m) in &self.per_class {
             out += &format!(
@@ -167,27 +138,15 @@ mod tests {
         ];
         let ours = Metrics::from_pairs(truth.into_iter().zip(predicted));
 
-        let to_index =
-            |labels: &[Label]| labels.iter().map(|l| l.index()).collect::<Array1<usize>>();
-        let cm = to_index(&predicted)
-            .confusion_matrix(to_index(&truth))
-            .expect("same length");
+        let to_index = |labels: &[Label]| labels.iter().map(|l| l.index()).collect::<Array1<usize>>();
+        let cm = to_index(&predicted).confusion_matrix(to_index(&truth)).expect("same length");
         assert!((ours.accuracy - f64::from(cm.accuracy())).abs() < 1e-6);
         // linfa's one-vs-all split comes in sorted class order, as does Label::ALL.
         for (label, binary) in Label::ALL.into_iter().zip(cm.split_one_vs_all()) {
             let m = ours.per_class[&label];
-            assert!(
-                (m.precision - f64::from(binary.precision())).abs() < 1e-6,
-                "{label} precision"
-            );
-            assert!(
-                (m.recall - f64::from(binary.recall())).abs() < 1e-6,
-                "{label} recall"
-            );
-            assert!(
-                (m.f1 - f64::from(binary.f1_score())).abs() < 1e-6,
-                "{label} f1"
-            );
+            assert!((m.precision - f64::from(binary.precision())).abs() < 1e-6, "{label} precision");
+            assert!((m.recall - f64::from(binary.recall())).abs() < 1e-6, "{label} recall");
+            assert!((m.f1 - f64::from(binary.f1_score())).abs() < 1e-6, "{label} f1");
         }
         assert_eq!(ours.count, 10);
         assert_eq!(ours.confusion[Political.index()][SelfPromotion.index()], 1);

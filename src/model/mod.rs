@@ -90,10 +90,7 @@ impl Model {
     /// Writes the model file atomically.
     pub fn save(&self, path: &Path) -> Result<(), ModelFileError> {
         let bytes = self.to_bytes()?;
-        write_atomically(path, &bytes).map_err(|source| ModelFileError::Io {
-            path: path.to_owned(),
-            source,
-        })
+        write_atomically(path, &bytes).map_err(|source| ModelFileError::Io { path: path.to_owned(), source })
     }
 
     /// Content-derived identity: two models with the same id are the same model.
@@ -130,11 +127,7 @@ impl Model {
     /// Scores labelled tweets.
     pub fn evaluate<'a>(&self, tweets: impl IntoIterator<Item = &'a LabelledTweet>) -> Metrics {
         let mut scratch = ScoreScratch::default();
-        Metrics::from_pairs(
-            tweets
-                .into_iter()
-                .map(|t| (t.label, self.label_with(&t.text, &mut scratch))),
-        )
+        Metrics::from_pairs(tweets.into_iter().map(|t| (t.label, self.label_with(&t.text, &mut scratch))))
     }
 }
 
@@ -149,31 +142,16 @@ pub fn train(
         return Err(ModelError::EmptyTrainingSet);
     }
     let fitted = train::fit(train, params)?;
-    let examples_per_label = Label::ALL
-        .into_iter()
-        .map(|label| {
-            (
-                label,
-                train.iter().filter(|t| t.label == label).count() as u64,
-            )
-        })
-        .collect();
+    let examples_per_label =
+        Label::ALL.into_iter().map(|label| (label, train.iter().filter(|t| t.label == label).count() as u64)).collect();
     let training = TrainingSummary {
         data_sha256: content_hash(train),
-        held_out_sha256: if held_out.is_empty() {
-            String::new()
-        } else {
-            content_hash(held_out)
-        },
+        held_out_sha256: if held_out.is_empty() { String::new() } else { content_hash(held_out) },
         examples: train.len() as u64,
         examples_per_label,
         alpha: fitted.alpha,
         folds: params.folds() as u32,
-        cross_validation: fitted
-            .cross_validation
-            .iter()
-            .map(|cv| (cv.alpha, cv.macro_f1))
-            .collect(),
+        cross_validation: fitted.cross_validation.iter().map(|cv| (cv.alpha, cv.macro_f1)).collect(),
         min_df: params.min_df(),
         vocabulary_size: fitted.scorer.names().len() as u64,
     };
@@ -183,11 +161,7 @@ pub fn train(
         training,
         held_out: None,
     };
-    let mut model = Model {
-        id: String::new(),
-        info: info.clone(),
-        scorer: fitted.scorer,
-    };
+    let mut model = Model { id: String::new(), info: info.clone(), scorer: fitted.scorer };
     if !held_out.is_empty() {
         info.held_out = Some(model.evaluate(held_out));
     }

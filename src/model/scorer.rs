@@ -68,18 +68,8 @@ impl Scorer {
         weights: Vec<ClassWeights>,
         log_priors: ClassWeights,
     ) -> Scorer {
-        let index = names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (name.clone(), i as u32))
-            .collect();
-        Scorer {
-            tokenizer,
-            index,
-            names,
-            weights,
-            log_priors,
-        }
+        let index = names.iter().enumerate().map(|(i, name)| (name.clone(), i as u32)).collect();
+        Scorer { tokenizer, index, names, weights, log_priors }
     }
 
     pub(crate) fn tokenizer(&self) -> &Tokenizer {
@@ -101,30 +91,21 @@ impl Scorer {
     /// Unnormalised log-posterior of each class (log prior plus the summed
     /// log-probabilities of every known feature occurrence). Features outside
     /// the vocabulary are ignored, exactly as in the dense model.
-    fn joint_log_likelihood(
-        &self,
-        text: &str,
-        scratch: &mut ScoreScratch,
-        keep_hits: bool,
-    ) -> ClassWeights {
+    fn joint_log_likelihood(&self, text: &str, scratch: &mut ScoreScratch, keep_hits: bool) -> ClassWeights {
         let mut jll = self.log_priors;
-        let ScoreScratch {
-            text: text_scratch,
-            hits,
-        } = scratch;
+        let ScoreScratch { text: text_scratch, hits } = scratch;
         hits.clear();
-        self.tokenizer
-            .for_each_feature(text, text_scratch, |feature| {
-                if let Some(&id) = self.index.get(feature) {
-                    let w = &self.weights[id as usize];
-                    for (total, wc) in jll.iter_mut().zip(w) {
-                        *total += wc;
-                    }
-                    if keep_hits {
-                        hits.push(id);
-                    }
+        self.tokenizer.for_each_feature(text, text_scratch, |feature| {
+            if let Some(&id) = self.index.get(feature) {
+                let w = &self.weights[id as usize];
+                for (total, wc) in jll.iter_mut().zip(w) {
+                    *total += wc;
                 }
-            });
+                if keep_hits {
+                    hits.push(id);
+                }
+            }
+        });
         jll
     }
 
@@ -152,25 +133,12 @@ impl Scorer {
     }
 
     /// Full prediction with the `top_k` strongest features (0 for none).
-    pub(crate) fn predict(
-        &self,
-        text: &str,
-        scratch: &mut ScoreScratch,
-        top_k: usize,
-    ) -> Prediction {
+    pub(crate) fn predict(&self, text: &str, scratch: &mut ScoreScratch, top_k: usize) -> Prediction {
         let jll = self.joint_log_likelihood(text, scratch, top_k > 0);
         let label = Self::best(&jll);
         let probabilities = Self::log_proba(&jll).map(f64::exp);
-        let top_features = if top_k > 0 {
-            self.explain(label, &mut scratch.hits, top_k)
-        } else {
-            Vec::new()
-        };
-        Prediction {
-            label,
-            probabilities,
-            top_features,
-        }
+        let top_features = if top_k > 0 { self.explain(label, &mut scratch.hits, top_k) } else { Vec::new() };
+        Prediction { label, probabilities, top_features }
     }
 
     fn explain(&self, label: Label, hits: &mut [u32], top_k: usize) -> Vec<FeatureWeight> {
@@ -189,17 +157,11 @@ impl Scorer {
             })
             .filter(|&(weight, _)| weight > 0.0)
             .collect();
-        scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then(self.names[a.1 as usize].cmp(&self.names[b.1 as usize]))
-        });
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(self.names[a.1 as usize].cmp(&self.names[b.1 as usize])));
         scored
             .into_iter()
             .take(top_k)
-            .map(|(weight, id)| FeatureWeight {
-                feature: self.names[id as usize].to_string(),
-                weight,
-            })
+            .map(|(weight, id)| FeatureWeight { feature: self.names[id as usize].to_string(), weight })
             .collect()
     }
 }
@@ -212,12 +174,7 @@ mod tests {
         // "grève" strongly political, "promo" strongly self-promotion.
         let names: Vec<Box<str>> = vec!["greve".into(), "promo".into()];
         let weights = vec![[-6.0, -6.0, -1.0], [-1.0, -6.0, -6.0]];
-        Scorer::new(
-            Tokenizer::default(),
-            names,
-            weights,
-            [(1.0f64 / 3.0).ln(); 3],
-        )
+        Scorer::new(Tokenizer::default(), names, weights, [(1.0f64 / 3.0).ln(); 3])
     }
 
     #[test]
@@ -234,10 +191,7 @@ mod tests {
     fn exact_ties_follow_label_precedence() {
         let scorer = toy();
         // No known feature: the equal priors tie all three classes.
-        assert_eq!(
-            scorer.label("bonjour", &mut ScoreScratch::default()),
-            Label::Political
-        );
+        assert_eq!(scorer.label("bonjour", &mut ScoreScratch::default()), Label::Political);
         assert_eq!(Scorer::best(&[0.0, 0.0, -1.0]), Label::SelfPromotion);
     }
 

@@ -12,9 +12,7 @@ use crate::corpus::{LabelledTweet, Rules, read_jsonl};
 use crate::text::{Scratch, Tokenizer};
 
 fn corpus_file(name: &str) -> Vec<LabelledTweet> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("training-data")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("training-data").join(name);
     read_jsonl(&path, Rules::CORPUS).expect("committed corpus is valid")
 }
 
@@ -33,22 +31,13 @@ fn fit_on_training_split(alpha: f64) -> Fit {
     let vocabulary = Vocabulary::build(&corpus, &rows, 2, 50_000);
     let linfa = fit_multinomial(&corpus, &rows, &vocabulary, alpha, 512).expect("fit");
     let scorer = compile(&linfa, &vocabulary, &tokenizer).expect("compile");
-    Fit {
-        vocabulary,
-        linfa,
-        scorer,
-        tokenizer,
-    }
+    Fit { vocabulary, linfa, scorer, tokenizer }
 }
 
 /// The dense row linfa expects: feature counts over the vocabulary columns.
 fn dense_rows(fit: &Fit, texts: &[&str]) -> Array2<f64> {
-    let column: std::collections::HashMap<&str, usize> = fit
-        .vocabulary_names()
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (&**n, i))
-        .collect();
+    let column: std::collections::HashMap<&str, usize> =
+        fit.vocabulary_names().iter().enumerate().map(|(i, n)| (&**n, i)).collect();
     let mut rows = Array2::zeros((texts.len(), column.len()));
     let mut scratch = Scratch::default();
     for (r, text) in texts.iter().enumerate() {
@@ -91,9 +80,7 @@ fn scorer_matches_linfa_on_the_held_out_file() {
             );
         }
         // linfa's own label is its argmax; it is only ambiguous on exact ties.
-        let best = (0..3)
-            .max_by(|&a, &b| theirs[a].total_cmp(&theirs[b]))
-            .expect("3 classes");
+        let best = (0..3).max_by(|&a, &b| theirs[a].total_cmp(&theirs[b])).expect("3 classes");
         let tied = (0..3).filter(|&c| theirs[c] == theirs[best]).count() > 1;
         if !tied {
             assert_eq!(ours.label.index(), best, "{text:?}");
@@ -108,9 +95,7 @@ fn long_texts_stay_finite_where_linfa_underflows() {
     let fit = fit_on_training_split(0.3);
     let tweet = "Grève générale contre la #RéformeDesRetraites ✊ le gouvernement doit reculer ! https://t.co/x ";
     let text: String = tweet.chars().cycle().take(25_000).collect();
-    let (linfa_log_proba, _) = fit
-        .linfa
-        .predict_log_proba(dense_rows(&fit, &[&text]).view());
+    let (linfa_log_proba, _) = fit.linfa.predict_log_proba(dense_rows(&fit, &[&text]).view());
     // Every exp() underflows to 0, the log of the sum is -inf, and linfa's
     // "log-probabilities" come out infinite (NaN once exponentiated or compared).
     assert!(

@@ -93,10 +93,7 @@ impl TrainParams {
             return bad("min_df, max_features and batch_size must be positive");
         }
         let tokenizer = Tokenizer::new(self.tokenizer.clone())?;
-        Ok(ValidTrainParams {
-            params: self,
-            tokenizer,
-        })
+        Ok(ValidTrainParams { params: self, tokenizer })
     }
 }
 
@@ -148,16 +145,10 @@ impl EncodedCorpus {
                     hits.push(id);
                 });
                 hits.sort_unstable();
-                hits.chunk_by(|a, b| a == b)
-                    .map(|run| (run[0], run.len() as u32))
-                    .collect()
+                hits.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u32)).collect()
             })
             .collect();
-        EncodedCorpus {
-            names,
-            docs,
-            labels: tweets.iter().map(|t| t.label).collect(),
-        }
+        EncodedCorpus { names, docs, labels: tweets.iter().map(|t| t.label).collect() }
     }
 }
 
@@ -170,26 +161,17 @@ pub(crate) struct Vocabulary {
 }
 
 impl Vocabulary {
-    pub(crate) fn build(
-        corpus: &EncodedCorpus,
-        rows: &[usize],
-        min_df: u32,
-        max_features: usize,
-    ) -> Vocabulary {
+    pub(crate) fn build(corpus: &EncodedCorpus, rows: &[usize], min_df: u32, max_features: usize) -> Vocabulary {
         let mut df = vec![0u32; corpus.names.len()];
         for &row in rows {
             for &(id, _) in &corpus.docs[row] {
                 df[id as usize] += 1;
             }
         }
-        let mut kept: Vec<u32> = (0..df.len() as u32)
-            .filter(|&id| df[id as usize] >= min_df)
-            .collect();
+        let mut kept: Vec<u32> = (0..df.len() as u32).filter(|&id| df[id as usize] >= min_df).collect();
         if kept.len() > max_features {
             kept.sort_by(|&a, &b| {
-                df[b as usize]
-                    .cmp(&df[a as usize])
-                    .then(corpus.names[a as usize].cmp(&corpus.names[b as usize]))
+                df[b as usize].cmp(&df[a as usize]).then(corpus.names[a as usize].cmp(&corpus.names[b as usize]))
             });
             kept.truncate(max_features);
         }
@@ -198,10 +180,7 @@ impl Vocabulary {
         for (column, &id) in kept.iter().enumerate() {
             column_of[id as usize] = column as u32;
         }
-        let names = kept
-            .iter()
-            .map(|&id| corpus.names[id as usize].clone())
-            .collect();
+        let names = kept.iter().map(|&id| corpus.names[id as usize].clone()).collect();
         Vocabulary { column_of, names }
     }
 
@@ -225,11 +204,8 @@ pub(crate) fn fit_multinomial(
     alpha: f64,
     batch_size: usize,
 ) -> Result<MultinomialNb<f64, usize>, ModelError> {
-    let params: MultinomialNbValidParams<f64, usize> =
-        MultinomialNbParams::new().alpha(alpha).check()?;
-    let _lock = STDERR_MUTE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let params: MultinomialNbValidParams<f64, usize> = MultinomialNbParams::new().alpha(alpha).check()?;
+    let _lock = STDERR_MUTE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let _mute = gag::Gag::stderr().ok();
     // One class per batch: linfa's stray `dbg!` then formats one histogram per
     // batch instead of three. Counts are whole numbers, so the fitted model is
@@ -250,10 +226,7 @@ pub(crate) fn fit_multinomial(
                 }
             }
         }
-        let targets: Array1<usize> = batch
-            .iter()
-            .map(|&row| corpus.labels[row].index())
-            .collect();
+        let targets: Array1<usize> = batch.iter().map(|&row| corpus.labels[row].index()).collect();
         let dataset = DatasetView::new(records.view(), targets.view());
         model = Some(params.fit_with(model, &dataset)?);
     }
@@ -276,25 +249,15 @@ struct ClassMirror {
 }
 
 impl FittedMirror {
-    pub(crate) fn of(
-        model: &MultinomialNb<f64, usize>,
-        vocabulary: &Vocabulary,
-    ) -> Result<FittedMirror, ModelError> {
-        let value = serde_json::to_value(model)
-            .map_err(|e| ModelError::Internal(format!("cannot read fitted model: {e}")))?;
+    pub(crate) fn of(model: &MultinomialNb<f64, usize>, vocabulary: &Vocabulary) -> Result<FittedMirror, ModelError> {
+        let value =
+            serde_json::to_value(model).map_err(|e| ModelError::Internal(format!("cannot read fitted model: {e}")))?;
         let fitted: FittedMirror = serde_json::from_value(value)
             .map_err(|e| ModelError::Internal(format!("unexpected fitted model layout: {e}")))?;
         for label in Label::ALL {
-            let class = fitted
-                .class_info
-                .get(&label.index())
-                .ok_or(ModelError::MissingClass(label))?;
-            if class.feature_log_prob.len() != vocabulary.len()
-                || class.feature_count.len() != vocabulary.len()
-            {
-                return Err(ModelError::Internal(
-                    "fitted model and vocabulary disagree on size".to_owned(),
-                ));
+            let class = fitted.class_info.get(&label.index()).ok_or(ModelError::MissingClass(label))?;
+            if class.feature_log_prob.len() != vocabulary.len() || class.feature_count.len() != vocabulary.len() {
+                return Err(ModelError::Internal("fitted model and vocabulary disagree on size".to_owned()));
             }
         }
         Ok(fitted)
@@ -307,28 +270,17 @@ impl FittedMirror {
 
     /// The scorer with linfa's own log-probabilities: what gets served.
     fn scorer(&self, vocabulary: &Vocabulary, tokenizer: &Tokenizer) -> Scorer {
-        self.scorer_from(vocabulary, tokenizer, |class| {
-            (class.prior.ln(), class.feature_log_prob.to_vec())
-        })
+        self.scorer_from(vocabulary, tokenizer, |class| (class.prior.ln(), class.feature_log_prob.to_vec()))
     }
 
     /// The scorer this fit would give with another smoothing. Counts do not
     /// depend on smoothing, so cross-validation fits linfa once per fold and
     /// re-smooths here with the formula linfa uses (a test checks they agree).
-    pub(crate) fn resmoothed(
-        &self,
-        alpha: f64,
-        vocabulary: &Vocabulary,
-        tokenizer: &Tokenizer,
-    ) -> Scorer {
+    pub(crate) fn resmoothed(&self, alpha: f64, vocabulary: &Vocabulary, tokenizer: &Tokenizer) -> Scorer {
         let total: usize = self.class_info.values().map(|c| c.class_count).sum();
         self.scorer_from(vocabulary, tokenizer, |class| {
             let smoothed_total: f64 = class.feature_count.iter().map(|c| c + alpha).sum();
-            let log_probs = class
-                .feature_count
-                .iter()
-                .map(|c| (c + alpha).ln() - smoothed_total.ln())
-                .collect();
+            let log_probs = class.feature_count.iter().map(|c| (c + alpha).ln() - smoothed_total.ln()).collect();
             ((class.class_count as f64 / total as f64).ln(), log_probs)
         })
     }
@@ -348,12 +300,7 @@ impl FittedMirror {
                 w[label.index()] = lp;
             }
         }
-        Scorer::new(
-            tokenizer.clone(),
-            vocabulary.names.clone(),
-            weights,
-            log_priors,
-        )
+        Scorer::new(tokenizer.clone(), vocabulary.names.clone(), weights, log_priors)
     }
 }
 
@@ -398,10 +345,7 @@ fn fold_of_rows(labels: &[Label], folds: usize) -> Vec<usize> {
 
 /// Chooses the smoothing by k-fold cross-validation, then fits on all of
 /// `tweets` with it.
-pub(crate) fn fit(
-    tweets: &[LabelledTweet],
-    params: &ValidTrainParams,
-) -> Result<Fitted, ModelError> {
+pub(crate) fn fit(tweets: &[LabelledTweet], params: &ValidTrainParams) -> Result<Fitted, ModelError> {
     for label in Label::ALL {
         if !tweets.iter().any(|t| t.label == label) {
             return Err(ModelError::MissingClass(label));
@@ -411,54 +355,34 @@ pub(crate) fn fit(
     let corpus = EncodedCorpus::new(&params.tokenizer, tweets);
     let fold_of = fold_of_rows(&corpus.labels, p.folds);
 
-    let mut pairs_by_alpha: Vec<Vec<(Label, Label)>> =
-        vec![Vec::with_capacity(tweets.len()); p.alphas.len()];
+    let mut pairs_by_alpha: Vec<Vec<(Label, Label)>> = vec![Vec::with_capacity(tweets.len()); p.alphas.len()];
     let mut scratch = ScoreScratch::default();
     for fold in 0..p.folds {
-        let (held, kept): (Vec<usize>, Vec<usize>) =
-            (0..tweets.len()).partition(|&row| fold_of[row] == fold);
+        let (held, kept): (Vec<usize>, Vec<usize>) = (0..tweets.len()).partition(|&row| fold_of[row] == fold);
         let vocabulary = Vocabulary::build(&corpus, &kept, p.min_df, p.max_features);
         let model = fit_multinomial(&corpus, &kept, &vocabulary, p.alphas[0], p.batch_size)?;
         let fitted = FittedMirror::of(&model, &vocabulary)?;
         for (pairs, &alpha) in pairs_by_alpha.iter_mut().zip(&p.alphas) {
             let scorer = fitted.resmoothed(alpha, &vocabulary, &params.tokenizer);
-            pairs.extend(held.iter().map(|&row| {
-                (
-                    tweets[row].label,
-                    scorer.label(&tweets[row].text, &mut scratch),
-                )
-            }));
+            pairs.extend(held.iter().map(|&row| (tweets[row].label, scorer.label(&tweets[row].text, &mut scratch))));
         }
     }
     let cross_validation: Vec<CrossValidationScore> = p
         .alphas
         .iter()
         .zip(pairs_by_alpha)
-        .map(|(&alpha, pairs)| CrossValidationScore {
-            alpha,
-            macro_f1: Metrics::from_pairs(pairs).macro_f1,
-        })
+        .map(|(&alpha, pairs)| CrossValidationScore { alpha, macro_f1: Metrics::from_pairs(pairs).macro_f1 })
         .collect();
     // The first (smallest listed) alpha wins ties, so the choice is stable.
     let best = cross_validation
         .iter()
         .copied()
-        .reduce(|best, next| {
-            if next.macro_f1 > best.macro_f1 {
-                next
-            } else {
-                best
-            }
-        })
+        .reduce(|best, next| if next.macro_f1 > best.macro_f1 { next } else { best })
         .ok_or(ModelError::EmptyTrainingSet)?;
 
     let all: Vec<usize> = (0..tweets.len()).collect();
     let vocabulary = Vocabulary::build(&corpus, &all, p.min_df, p.max_features);
     let model = fit_multinomial(&corpus, &all, &vocabulary, best.alpha, p.batch_size)?;
     let scorer = compile(&model, &vocabulary, &params.tokenizer)?;
-    Ok(Fitted {
-        scorer,
-        alpha: best.alpha,
-        cross_validation,
-    })
+    Ok(Fitted { scorer, alpha: best.alpha, cross_validation })
 }

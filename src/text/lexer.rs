@@ -28,9 +28,7 @@ pub(crate) enum Token<'a> {
 /// French words that elide their vowel before another word: "l'équipe",
 /// "qu’on", "jusqu'à". The part before the apostrophe carries no meaning of its
 /// own, so it is dropped.
-const ELISIONS: [&str; 13] = [
-    "l", "d", "j", "n", "c", "s", "m", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu",
-];
+const ELISIONS: [&str; 13] = ["l", "d", "j", "n", "c", "s", "m", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"];
 
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’' | 'ʼ' | '`')
@@ -62,11 +60,7 @@ pub(crate) struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Lexer {
-            text,
-            pos: 0,
-            at_start: true,
-        }
+        Lexer { text, pos: 0, at_start: true }
     }
 
     fn rest(&self) -> &'a str {
@@ -84,19 +78,13 @@ impl<'a> Lexer<'a> {
     /// Advances while `keep` holds and returns the consumed slice.
     fn take_while(&mut self, keep: impl Fn(char) -> bool) -> &'a str {
         let start = self.pos;
-        let len = self
-            .rest()
-            .char_indices()
-            .find(|&(_, c)| !keep(c))
-            .map_or(self.rest().len(), |(i, _)| i);
+        let len = self.rest().char_indices().find(|&(_, c)| !keep(c)).map_or(self.rest().len(), |(i, _)| i);
         self.pos += len;
         &self.text[start..self.pos]
     }
 
     fn starts_with_ignore_case(&self, prefix: &str) -> bool {
-        self.rest()
-            .get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        self.rest().get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
     }
 
     /// Consumes "RT @x:" at the start of a tweet; only the marker is kept, the
@@ -116,9 +104,7 @@ impl<'a> Lexer<'a> {
             self.take_while(|c| c.is_ascii_digit());
             let sep = self.peek();
             let next = self.peek_second();
-            if matches!(sep, Some(',' | '.' | '\u{202f}' | '\u{a0}'))
-                && next.is_some_and(|c| c.is_ascii_digit())
-            {
+            if matches!(sep, Some(',' | '.' | '\u{202f}' | '\u{a0}')) && next.is_some_and(|c| c.is_ascii_digit()) {
                 self.pos += sep.map_or(0, char::len_utf8);
             } else {
                 break;
@@ -229,61 +215,37 @@ mod tests {
     fn french_elisions_with_both_apostrophes() {
         assert_eq!(
             lex("L'équipe qu’on aime, jusqu'à aujourd'hui"),
-            vec![
-                Word("équipe"),
-                Word("on"),
-                Word("aime"),
-                Word("à"),
-                Word("aujourd'hui")
-            ]
+            vec![Word("équipe"), Word("on"), Word("aime"), Word("à"), Word("aujourd'hui")]
         );
     }
 
     #[test]
     fn english_contractions_stay_whole() {
-        assert_eq!(
-            lex("We don't ship"),
-            vec![Word("We"), Word("don't"), Word("ship")]
-        );
+        assert_eq!(lex("We don't ship"), vec![Word("We"), Word("don't"), Word("ship")]);
     }
 
     #[test]
     fn retweet_mentions_hashtags_and_urls() {
         assert_eq!(
             lex("RT @Boulangerie_Lea: #RéformeDesRetraites lisez https://t.co/Xy7pQ2 !"),
-            vec![
-                Retweet,
-                Mention("Boulangerie_Lea"),
-                Hashtag("RéformeDesRetraites"),
-                Word("lisez"),
-                Url
-            ]
+            vec![Retweet, Mention("Boulangerie_Lea"), Hashtag("RéformeDesRetraites"), Word("lisez"), Url]
         );
         // "RT" in the middle of a sentence is just a word.
-        assert_eq!(
-            lex("merci pour le RT"),
-            vec![Word("merci"), Word("pour"), Word("le"), Word("RT")]
-        );
+        assert_eq!(lex("merci pour le RT"), vec![Word("merci"), Word("pour"), Word("le"), Word("RT")]);
     }
 
     #[test]
     fn prices_percents_and_numbers() {
         assert_eq!(lex("29,90 €"), vec![Price]);
         assert_eq!(lex("$49 or £12.50"), vec![Price, Word("or"), Price]);
-        assert_eq!(
-            lex("-20% ce week-end"),
-            vec![Percent, Word("ce"), Word("week"), Word("end")]
-        );
+        assert_eq!(lex("-20% ce week-end"), vec![Percent, Word("ce"), Word("week"), Word("end")]);
         assert_eq!(lex("1 000 clients"), vec![Number, Number, Word("clients")]);
         assert_eq!(lex("15€90"), vec![Price]);
     }
 
     #[test]
     fn emojis_are_tokens_and_modifiers_are_not() {
-        assert_eq!(
-            lex("Bravo 👏🏽🎉"),
-            vec![Word("Bravo"), Emoji('👏'), Emoji('🎉')]
-        );
+        assert_eq!(lex("Bravo 👏🏽🎉"), vec![Word("Bravo"), Emoji('👏'), Emoji('🎉')]);
         assert_eq!(lex("❤️"), vec![Emoji('❤')]);
     }
 

@@ -45,10 +45,7 @@ pub struct TokenizerSettings {
 
 impl Default for TokenizerSettings {
     fn default() -> Self {
-        TokenizerSettings {
-            version: TOKENIZER_VERSION,
-            bigrams: true,
-        }
+        TokenizerSettings { version: TOKENIZER_VERSION, bigrams: true }
     }
 }
 
@@ -80,9 +77,7 @@ impl Tokenizer {
     /// A tokenizer with the given settings, if this build supports them.
     pub fn new(settings: TokenizerSettings) -> Result<Self, UnsupportedTokenizer> {
         if settings.version != TOKENIZER_VERSION {
-            return Err(UnsupportedTokenizer {
-                found: settings.version,
-            });
+            return Err(UnsupportedTokenizer { found: settings.version });
         }
         Ok(Tokenizer { settings })
     }
@@ -94,19 +89,9 @@ impl Tokenizer {
 
     /// Calls `emit` once per feature occurrence, in text order.
     pub fn for_each_feature(&self, text: &str, scratch: &mut Scratch, mut emit: impl FnMut(&str)) {
-        let Scratch {
-            word,
-            previous,
-            pair,
-            tag,
-        } = scratch;
+        let Scratch { word, previous, pair, tag } = scratch;
         previous.clear();
-        let mut chain = WordChain {
-            bigrams: self.settings.bigrams,
-            word,
-            previous,
-            pair,
-        };
+        let mut chain = WordChain { bigrams: self.settings.bigrams, word, previous, pair };
         for token in Lexer::new(text) {
             match token {
                 Token::Word(raw) => chain.push(raw, &mut emit),
@@ -213,10 +198,7 @@ fn camel_case_parts(tag: &str) -> impl Iterator<Item = &str> {
     }
     cuts.push(tag.len());
     let parts: Vec<&str> = cuts.windows(2).map(|w| &tag[w[0]..w[1]]).collect();
-    parts
-        .into_iter()
-        .map(|p| p.trim_matches('_'))
-        .filter(|p| !p.is_empty())
+    parts.into_iter().map(|p| p.trim_matches('_')).filter(|p| !p.is_empty())
 }
 
 #[cfg(test)]
@@ -234,13 +216,7 @@ mod tests {
     #[test]
     fn hashtags_are_kept_and_split_on_case() {
         let f = features("Non à la #RéformeDesRetraites !");
-        for wanted in [
-            "#reformedesretraites",
-            "reforme",
-            "des",
-            "retraites",
-            "reforme des",
-        ] {
+        for wanted in ["#reformedesretraites", "reforme", "des", "retraites", "reforme des"] {
             assert!(has(&f, wanted), "missing {wanted:?} in {f:?}");
         }
         let parts: Vec<&str> = camel_case_parts("ABCCorp_launch2024").collect();
@@ -259,21 +235,9 @@ mod tests {
 
     #[test]
     fn french_retweet_with_elisions_and_price() {
-        let f = features(
-            "RT @CafeDuPort: l’offre d'été : 2 cafés achetés = 1 offert, 3,50 € ☕ https://t.co/abc",
-        );
+        let f = features("RT @CafeDuPort: l’offre d'été : 2 cafés achetés = 1 offert, 3,50 € ☕ https://t.co/abc");
         assert_eq!(f[0], "<rt>");
-        for wanted in [
-            "@cafeduport",
-            "<mention>",
-            "offre",
-            "ete",
-            "offre ete",
-            "<price>",
-            "☕",
-            "<url>",
-            "cafes",
-        ] {
+        for wanted in ["@cafeduport", "<mention>", "offre", "ete", "offre ete", "<price>", "☕", "<url>", "cafes"] {
             assert!(has(&f, wanted), "missing {wanted:?} in {f:?}");
         }
         assert!(!has(&f, "l"), "elided article leaked: {f:?}");
@@ -282,19 +246,10 @@ mod tests {
 
     #[test]
     fn english_tweet_with_mentions_percent_and_emoji() {
-        let f = features(
-            "Huge thanks to @sam_builds for the shoutout 🙌 20% off all week, don't miss it!",
-        );
-        for wanted in [
-            "@sam_builds",
-            "<mention>",
-            "🙌",
-            "<percent>",
-            "<percent> off",
-            "dont",
-            "dont miss",
-            "huge thanks",
-        ] {
+        let f = features("Huge thanks to @sam_builds for the shoutout 🙌 20% off all week, don't miss it!");
+        for wanted in
+            ["@sam_builds", "<mention>", "🙌", "<percent>", "<percent> off", "dont", "dont miss", "huge thanks"]
+        {
             assert!(has(&f, wanted), "missing {wanted:?} in {f:?}");
         }
         // A mention breaks the bigram chain.
@@ -303,21 +258,14 @@ mod tests {
 
     #[test]
     fn bigrams_can_be_turned_off() {
-        let tokenizer = Tokenizer::new(TokenizerSettings {
-            bigrams: false,
-            ..Default::default()
-        })
-        .expect("supported");
+        let tokenizer = Tokenizer::new(TokenizerSettings { bigrams: false, ..Default::default() }).expect("supported");
         assert_eq!(tokenizer.features("vote today"), ["vote", "today"]);
     }
 
     #[test]
     fn other_tokenizer_versions_are_refused() {
-        let err = Tokenizer::new(TokenizerSettings {
-            version: TOKENIZER_VERSION + 1,
-            bigrams: true,
-        })
-        .expect_err("future version");
+        let err = Tokenizer::new(TokenizerSettings { version: TOKENIZER_VERSION + 1, bigrams: true })
+            .expect_err("future version");
         assert!(err.to_string().contains("retrain"));
     }
 
@@ -326,13 +274,9 @@ mod tests {
         let tokenizer = Tokenizer::default();
         let mut scratch = Scratch::default();
         let mut first = Vec::new();
-        tokenizer.for_each_feature("Grève demain ✊ #JO2024", &mut scratch, |f| {
-            first.push(f.to_owned())
-        });
+        tokenizer.for_each_feature("Grève demain ✊ #JO2024", &mut scratch, |f| first.push(f.to_owned()));
         let mut second = Vec::new();
-        tokenizer.for_each_feature("Grève demain ✊ #JO2024", &mut scratch, |f| {
-            second.push(f.to_owned())
-        });
+        tokenizer.for_each_feature("Grève demain ✊ #JO2024", &mut scratch, |f| second.push(f.to_owned()));
         assert_eq!(first, second);
         assert!(has(&first, "2024") && has(&first, "jo"));
     }

@@ -1,0 +1,159 @@
+//! `tweetguide classify`: in-process with a model file, or through one or
+//! more servers with `--addr`. Both print the same JSON lines.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tweetguide::client::input::{InputFormat, TweetReader};
+use tweetguide::client::{self, BatchOptions, Client, PredictionRecord};
+use tweetguide::model::{self, ScoreScratch};
+use tweetguide::proto::v1::Tweet;
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Texts to classify. With none and no `--input`, one tweet per line is
+    /// read from stdin.
+    texts: Vec<String>,
+    /// Classify through these servers instead of in-process (repeat the flag
+    /// to spread a batch over several servers).
+    #[arg(long = "addr", value_name = "URL")]
+    addrs: Vec<String>,
+    /// File of tweets to classify (`-` for stdin); predictions are written as
+    /// JSON lines, in input order.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Layout of `--input`.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    input_format: InputFormat,
+    /// Where to write predictions (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Model file for in-process classification; the built-in model when absent.
+    #[arg(long, conflicts_with = "addrs")]
+    model: Option<PathBuf>,
+    /// One JSON object per line instead of a readable line.
+    #[arg(long)]
+    json: bool,
+    /// How many top features to show per prediction.
+    #[arg(long, default_value_t = model::DEFAULT_TOP_FEATURES as u32)]
+    top: u32,
+    /// Tweets per stream message when classifying a file through servers.
+    #[arg(long, default_value_t = 1000)]
+    chunk_size: usize,
+}
+
+fn open_output(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write + Send>> {
+    Ok(match path {
+        Some(path) => {
+            Box::new(BufWriter::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?))
+        }
+        None => Box::new(BufWriter::new(io::stdout())),
+    })
+}
+
+fn write_record(out: &mut dyn Write, record: &PredictionRecord, json: bool) -> io::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, record)?;
+        out.write_all(b"\n")
+    } else {
+        writeln!(out, "{}", record.to_human_line())
+    }
+}
+
+/// A progress bar on stderr, only when a person is watching.
+pub(crate) fn progress_bar(what: &str) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {human_pos} {msg} ({per_sec}, {elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(what.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
+    if !args.texts.is_empty() && args.input.is_some() {
+        bail!("give texts or --input, not both");
+    }
+    if args.addrs.is_empty() { local(args) } else { remote(args) }
+}
+
+fn local(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
+    let model = super::load_model(args.model.as_ref())?;
+    let mut scratch = ScoreScratch::default();
+    let mut out = open_output(args.output.as_ref())?;
+    let top = args.top as usize;
+    let emit = |id: Option<String>, text: &str, out: &mut dyn Write, scratch: &mut ScoreScratch| {
+        let prediction = model.predict_with(text, scratch, top);
+        write_record(out, &PredictionRecord::from_local(id, &prediction, model.id()), args.json)
+    };
+    if let Some(path) = &args.input {
+        let bar = progress_bar("tweets classified");
+        for tweet in TweetReader::open(path, args.input_format)? {
+            let tweet = tweet?;
+            emit(Some(tweet.id), &tweet.text, &mut out, &mut scratch)?;
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+    } else if !args.texts.is_empty() {
+        for text in &args.texts {
+            emit(None, text, &mut out, &mut scratch)?;
+        }
+    } else {
+        // Streams stdin: one line in, one prediction out, in constant memory.
+        let mut input = io::stdin().lock();
+        let mut line = String::new();
+        while input.read_line(&mut line).context("cannot read stdin")? > 0 {
+            emit(None, line.trim_end_matches(['\n', '\r']), &mut out, &mut scratch)?;
+            line.clear();
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let mut clients = Vec::with_capacity(args.addrs.len());
+        for addr in &args.addrs {
+            clients.push(Client::connect(addr).await?);
+        }
+        let mut out = open_output(args.output.as_ref())?;
+        if !args.texts.is_empty() {
+            let tweets = args.texts.iter().map(|t| Tweet { text: t.clone(), ..Default::default() }).collect();
+            let response = clients[0].classify(tweets, Some(args.top)).await?;
+            for p in response.predictions {
+                let record = PredictionRecord::from_remote(p, &response.model_version, false)
+                    .context("server sent an unknown label")?;
+                write_record(&mut out, &record, args.json)?;
+            }
+        } else {
+            let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
+            let reader = TweetReader::open(&path, args.input_format)?;
+            let bar = progress_bar("tweets classified");
+            let options = BatchOptions { chunk_size: args.chunk_size, top_features: Some(args.top) };
+            let json = args.json || args.input.is_some();
+            let count = client::classify_batch(clients, reader, options, |p, version| {
+                let record = PredictionRecord::from_remote(p, version, true)
+                    .ok_or_else(|| io::Error::other("server sent an unknown label"))?;
+                bar.inc(1);
+                write_record(&mut out, &record, json)
+            })
+            .await?;
+            bar.finish_and_clear();
+            tracing::debug!(count, "classified through the server");
+        }
+        out.flush()?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,119 @@
+//! The `tweetguide.v1.Classifier` service.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::{Stream, StreamExt, future};
+use tonic::{Code, Request, Response, Status, Streaming};
+
+use super::state::ActiveModel;
+use super::validate;
+use crate::Label;
+use crate::model::{Model, Prediction, ScoreScratch};
+use crate::proto::v1::classifier_server::Classifier;
+use crate::proto::v1::{self, ClassifyRequest, ClassifyResponse, Tweet};
+
+/// Batches up to this size are scored on the async thread: scoring a tweet
+/// takes microseconds, less than a hop to the blocking pool. Larger batches go
+/// to the blocking pool so they never stall other callers' requests.
+const INLINE_BATCH: usize = 32;
+
+/// Chunks of one stream scored at the same time (answers still go out in order).
+const STREAM_PIPELINE: usize = 2;
+
+/// Answers `Classify` and `ClassifyStream` with the active model.
+#[derive(Debug, Clone)]
+pub struct ClassifierService {
+    model: Arc<ActiveModel>,
+}
+
+impl ClassifierService {
+    pub(crate) fn new(model: Arc<ActiveModel>) -> Self {
+        ClassifierService { model }
+    }
+}
+
+pub(crate) fn to_proto(id: String, p: &Prediction) -> v1::Prediction {
+    v1::Prediction {
+        id,
+        label: v1::Category::from(p.label) as i32,
+        probabilities: Some(v1::CategoryProbabilities {
+            self_promotion: p.probability(Label::SelfPromotion),
+            sharing: p.probability(Label::Sharing),
+            political: p.probability(Label::Political),
+        }),
+        top_features: p
+            .top_features
+            .iter()
+            .map(|f| v1::FeatureWeight { feature: f.feature.clone(), weight: f.weight })
+            .collect(),
+    }
+}
+
+fn score_now(model: &Model, tweets: Vec<Tweet>, top_k: usize) -> ClassifyResponse {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<ScoreScratch> = std::cell::RefCell::new(ScoreScratch::default());
+    }
+    SCRATCH.with_borrow_mut(|scratch| ClassifyResponse {
+        predictions: tweets.into_iter().map(|t| to_proto(t.id, &model.predict_with(&t.text, scratch, top_k))).collect(),
+        model_version: model.id().to_owned(),
+    })
+}
+
+/// Scores a validated batch with one model snapshot.
+pub(crate) async fn score(model: Arc<Model>, tweets: Vec<Tweet>, top_k: usize) -> Result<ClassifyResponse, Status> {
+    if tweets.len() <= INLINE_BATCH {
+        return Ok(score_now(&model, tweets, top_k));
+    }
+    tokio::task::spawn_blocking(move || score_now(&model, tweets, top_k))
+        .await
+        .map_err(|e| Status::internal(format!("scoring task failed: {e}")))
+}
+
+/// tonic reports a message over the size limit as OUT_OF_RANGE; it is the
+/// caller's request that is wrong, so it becomes INVALID_ARGUMENT.
+pub(crate) fn caller_error(status: Status) -> Status {
+    if status.code() == Code::OutOfRange { Status::invalid_argument(status.message().to_owned()) } else { status }
+}
+
+type ResponseStream = Pin<Box<dyn Stream<Item = Result<ClassifyResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Classifier for ClassifierService {
+    async fn classify(&self, request: Request<ClassifyRequest>) -> Result<Response<ClassifyResponse>, Status> {
+        let request = request.into_inner();
+        let top_k = validate::classify_request(&request)?;
+        score(self.model.snapshot(), request.tweets, top_k).await.map(Response::new)
+    }
+
+    type ClassifyStreamStream = ResponseStream;
+
+    async fn classify_stream(
+        &self,
+        request: Request<Streaming<ClassifyRequest>>,
+    ) -> Result<Response<ResponseStream>, Status> {
+        let active = Arc::clone(&self.model);
+        let answers = request
+            .into_inner()
+            .enumerate()
+            .map(move |(chunk, message)| {
+                let active = Arc::clone(&active);
+                async move {
+                    let request = message.map_err(|s| validate::within(&format!("chunk {chunk}"), caller_error(s)))?;
+                    let top_k = validate::classify_request(&request)
+                        .map_err(|s| validate::within(&format!("chunk {chunk}"), s))?;
+                    score(active.snapshot(), request.tweets, top_k).await
+                }
+            })
+            .buffered(STREAM_PIPELINE)
+            // The first error ends the stream; answers already sent stay valid.
+            .scan(false, |failed, answer| {
+                if *failed {
+                    return future::ready(None);
+                }
+                *failed = answer.is_err();
+                future::ready(Some(answer))
+            });
+        Ok(Response::new(Box::pin(answers)))
+    }
+}

@@ -1,0 +1,130 @@
+//! The gRPC server: a thin tonic layer over the library.
+//!
+//! It serves the `tweetguide.v1` services, standard health checking
+//! (`grpc.health.v1.Health`) and server reflection (v1 and v1alpha), so that
+//! generic tools such as grpcurl work without the proto file.
+
+mod classifier;
+pub mod codec;
+mod state;
+pub(crate) mod validate;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::codegen::http;
+use tonic::transport::Server;
+use tower::util::MapResponseLayer;
+use tracing::{info, warn};
+
+pub use classifier::ClassifierService;
+pub use state::ActiveModel;
+pub use validate::{MAX_ID_BYTES, MAX_TOP_FEATURES, MAX_TWEETS_PER_MESSAGE};
+
+use crate::proto::FILE_DESCRIPTOR_SET;
+use crate::proto::v1::classifier_server::ClassifierServer;
+
+/// Default bound on one request message: 10,000 tweets of 280 characters
+/// are under 12 MiB even with 4-byte characters and every optional field.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Largest request message accepted, in bytes (larger: `INVALID_ARGUMENT`).
+    pub max_message_bytes: usize,
+    /// After a shutdown signal, how long in-flight calls may take to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions { max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES, shutdown_grace: Duration::from_secs(30) }
+    }
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Building the reflection service failed (a broken descriptor set).
+    #[error("cannot build the reflection service: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("gRPC transport error: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// tonic refuses an over-size request with OUT_OF_RANGE before any handler
+/// runs; the fault is the caller's, so the status becomes INVALID_ARGUMENT.
+/// Such refusals are "trailers-only" responses: the status is in the headers.
+fn oversize_is_invalid_argument<B>(mut response: http::Response<B>) -> http::Response<B> {
+    let headers = response.headers_mut();
+    let too_large = headers
+        .get("grpc-message")
+        .and_then(|m| m.to_str().ok())
+        .is_some_and(|m| m.contains("message%20length%20too%20large") || m.contains("message length too large"));
+    if too_large && headers.get("grpc-status").is_some_and(|s| s == "11") {
+        headers.insert("grpc-status", http::HeaderValue::from_static("3"));
+    }
+    response
+}
+
+/// Serves on `listener` until `shutdown` resolves, then stops accepting,
+/// lets in-flight calls finish (up to `shutdown_grace`) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    model: Arc<ActiveModel>,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<ClassifierServer<ClassifierService>>().await;
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let classifier =
+        ClassifierServer::new(ClassifierService::new(model)).max_decoding_message_size(options.max_message_bytes);
+
+    let draining = Arc::new(Notify::new());
+    let signal = {
+        let draining = Arc::clone(&draining);
+        let health = health.clone();
+        async move {
+            shutdown.await;
+            info!("shutting down: no new calls, finishing the ones in flight");
+            health.set_not_serving::<ClassifierServer<ClassifierService>>().await;
+            draining.notify_one();
+        }
+    };
+    let server = Server::builder()
+        .layer(MapResponseLayer::new(oversize_is_invalid_argument))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(classifier)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return Ok(result?),
+        () = draining.notified() => {}
+    }
+    match tokio::time::timeout(options.shutdown_grace, server).await {
+        Ok(result) => Ok(result?),
+        Err(_) => {
+            warn!(grace = ?options.shutdown_grace, "calls still in flight after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Request checks. Every error names the field and, in repeated fields, the
+//! index, so a caller can find the bad tweet in a batch of ten thousand.
+
+use tonic::Status;
+
+use crate::corpus::MAX_TEXT_CHARS;
+use crate::model::DEFAULT_TOP_FEATURES;
+use crate::proto::v1::{ClassifyRequest, Tweet, TweetKind};
+
+/// Most tweets accepted in one request message.
+pub const MAX_TWEETS_PER_MESSAGE: usize = 10_000;
+/// Longest tweet id accepted, in bytes.
+pub const MAX_ID_BYTES: usize = 256;
+/// Most top features a prediction may carry.
+pub const MAX_TOP_FEATURES: u32 = 20;
+
+/// A request error, before it becomes a gRPC status.
+pub(crate) fn invalid(field: impl std::fmt::Display, reason: impl std::fmt::Display) -> Status {
+    Status::invalid_argument(format!("{field}: {reason}"))
+}
+
+/// Checks one tweet of a repeated field named `field`.
+pub(crate) fn tweet(field: &str, index: usize, tweet: &Tweet) -> Result<(), Status> {
+    let at = |name: &str| format!("{field}[{index}].{name}");
+    if tweet.text.trim().is_empty() {
+        return Err(invalid(at("text"), "empty text"));
+    }
+    // Cheap bound first: a text of at most MAX_TEXT_CHARS bytes cannot have
+    // more characters than that.
+    if tweet.text.len() > MAX_TEXT_CHARS {
+        let chars = tweet.text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(invalid(at("text"), format!("{chars} characters, over the limit of {MAX_TEXT_CHARS}")));
+        }
+    }
+    if tweet.id.len() > MAX_ID_BYTES {
+        return Err(invalid(at("id"), format!("{} bytes, over the limit of {MAX_ID_BYTES}", tweet.id.len())));
+    }
+    if TweetKind::try_from(tweet.kind).is_err() {
+        return Err(invalid(at("kind"), format!("unknown tweet kind {}", tweet.kind)));
+    }
+    if let Some(created_at) = &tweet.created_at
+        && !(0..1_000_000_000).contains(&created_at.nanos)
+    {
+        return Err(invalid(at("created_at"), "nanos must be within 0..1e9"));
+    }
+    Ok(())
+}
+
+/// Checks a batch of tweets: count, then each tweet.
+pub(crate) fn tweets(field: &str, tweets: &[Tweet], max: usize) -> Result<(), Status> {
+    if tweets.is_empty() {
+        return Err(invalid(field, "no tweet given"));
+    }
+    if tweets.len() > max {
+        return Err(invalid(field, format!("{} tweets, over the limit of {max} per message", tweets.len())));
+    }
+    tweets.iter().enumerate().try_for_each(|(i, t)| tweet(field, i, t))
+}
+
+/// Checks a `ClassifyRequest`; returns the number of top features wanted.
+pub(crate) fn classify_request(request: &ClassifyRequest) -> Result<usize, Status> {
+    let top = request.top_features.unwrap_or(DEFAULT_TOP_FEATURES as u32);
+    if top > MAX_TOP_FEATURES {
+        return Err(invalid("top_features", format!("{top} is over the maximum of {MAX_TOP_FEATURES}")));
+    }
+    tweets("tweets", &request.tweets, MAX_TWEETS_PER_MESSAGE)?;
+    Ok(top as usize)
+}
+
+/// Prefixes a status message with where it happened, keeping its code.
+pub(crate) fn within(prefix: &str, status: Status) -> Status {
+    Status::new(status.code(), format!("{prefix}: {}", status.message()))
+}

@@ -1,0 +1,61 @@
+//! A real server on an ephemeral loopback port, for integration tests.
+
+#![allow(dead_code)]
+
+pub mod process;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tweetguide::model::Model;
+use tweetguide::server::{self, ActiveModel, ServerError, ServerOptions};
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), ServerError>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(ServerOptions::default()).await
+    }
+
+    pub async fn start_with(options: ServerOptions) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let model = Arc::new(ActiveModel::new(Model::embedded_default().expect("default model")));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::serve(listener, model, options, async move {
+            let _ = stopped.await;
+        }));
+        TestServer { addr, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn channel(&self) -> tonic::transport::Channel {
+        tweetguide::client::connect_channel(&self.url()).await.expect("connect")
+    }
+
+    /// Sends the shutdown signal without waiting.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Signals shutdown and waits for the server to return.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        self.begin_shutdown();
+        self.task.take().expect("running").await.expect("server task")
+    }
+}
+
+pub fn tweet(id: impl Into<String>, text: impl Into<String>) -> tweetguide::proto::v1::Tweet {
+    tweetguide::proto::v1::Tweet { id: id.into(), text: text.into(), ..Default::default() }
+}
