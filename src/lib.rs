@@ -1,6 +1,7 @@
 //! tweetguide: tells a business whether its Twitter/X account follows five
 //! guidelines, with a bilingual (French/English) naive-Bayes tweet classifier.
 
+pub mod audit;
 pub mod client;
 pub mod corpus;
 pub mod label;

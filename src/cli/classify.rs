@@ -39,6 +39,9 @@ pub struct ClassifyArgs {
     /// One JSON object per line instead of a readable line.
     #[arg(long)]
     json: bool,
+    /// Only the label, one per line: the cheapest output, for bulk labelling.
+    #[arg(long, conflicts_with = "json")]
+    labels: bool,
     /// How many top features to show per prediction.
     #[arg(long, default_value_t = model::DEFAULT_TOP_FEATURES as u32)]
     top: u32,
@@ -56,8 +59,30 @@ fn open_output(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write + Send>> 
     })
 }
 
-fn write_record(out: &mut dyn Write, record: &PredictionRecord, json: bool) -> io::Result<()> {
-    if json {
+/// How each prediction is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Human,
+    Json,
+    Label,
+}
+
+impl ClassifyArgs {
+    fn style(&self, file_output: bool) -> Style {
+        match (self.labels, self.json || file_output) {
+            (true, _) => Style::Label,
+            (false, true) => Style::Json,
+            (false, false) => Style::Human,
+        }
+    }
+}
+
+fn write_record(out: &mut dyn Write, record: &PredictionRecord, style: Style) -> io::Result<()> {
+    if style == Style::Label {
+        out.write_all(record.label.as_str().as_bytes())?;
+        return out.write_all(b"\n");
+    }
+    if style == Style::Json {
         serde_json::to_writer(&mut *out, record)?;
         out.write_all(b"\n")
     } else {
@@ -92,9 +117,14 @@ fn local(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let mut scratch = ScoreScratch::default();
     let mut out = open_output(args.output.as_ref())?;
     let top = args.top as usize;
+    let style = args.style(args.input.is_some());
     let emit = |id: Option<String>, text: &str, out: &mut dyn Write, scratch: &mut ScoreScratch| {
+        if style == Style::Label {
+            out.write_all(model.label_with(text, scratch).as_str().as_bytes())?;
+            return out.write_all(b"\n");
+        }
         let prediction = model.predict_with(text, scratch, top);
-        write_record(out, &PredictionRecord::from_local(id, &prediction, model.id()), args.json)
+        write_record(out, &PredictionRecord::from_local(id, &prediction, model.id()), style)
     };
     if let Some(path) = &args.input {
         let bar = progress_bar("tweets classified");
@@ -135,19 +165,19 @@ fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
             for p in response.predictions {
                 let record = PredictionRecord::from_remote(p, &response.model_version, false)
                     .context("server sent an unknown label")?;
-                write_record(&mut out, &record, args.json)?;
+                write_record(&mut out, &record, args.style(false))?;
             }
         } else {
             let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
             let reader = TweetReader::open(&path, args.input_format)?;
             let bar = progress_bar("tweets classified");
             let options = BatchOptions { chunk_size: args.chunk_size, top_features: Some(args.top) };
-            let json = args.json || args.input.is_some();
+            let style = args.style(true);
             let count = client::classify_batch(clients, reader, options, |p, version| {
                 let record = PredictionRecord::from_remote(p, version, true)
                     .ok_or_else(|| io::Error::other("server sent an unknown label"))?;
                 bar.inc(1);
-                write_record(&mut out, &record, json)
+                write_record(&mut out, &record, style)
             })
             .await?;
             bar.finish_and_clear();

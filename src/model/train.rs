@@ -353,36 +353,41 @@ pub(crate) fn fit(tweets: &[LabelledTweet], params: &ValidTrainParams) -> Result
     }
     let p = &params.params;
     let corpus = EncodedCorpus::new(&params.tokenizer, tweets);
-    let fold_of = fold_of_rows(&corpus.labels, p.folds);
 
-    let mut pairs_by_alpha: Vec<Vec<(Label, Label)>> = vec![Vec::with_capacity(tweets.len()); p.alphas.len()];
-    let mut scratch = ScoreScratch::default();
-    for fold in 0..p.folds {
-        let (held, kept): (Vec<usize>, Vec<usize>) = (0..tweets.len()).partition(|&row| fold_of[row] == fold);
-        let vocabulary = Vocabulary::build(&corpus, &kept, p.min_df, p.max_features);
-        let model = fit_multinomial(&corpus, &kept, &vocabulary, p.alphas[0], p.batch_size)?;
-        let fitted = FittedMirror::of(&model, &vocabulary)?;
-        for (pairs, &alpha) in pairs_by_alpha.iter_mut().zip(&p.alphas) {
-            let scorer = fitted.resmoothed(alpha, &vocabulary, &params.tokenizer);
-            pairs.extend(held.iter().map(|&row| (tweets[row].label, scorer.label(&tweets[row].text, &mut scratch))));
+    // With a single candidate there is nothing to choose: no cross-validation.
+    let cross_validation = if p.alphas.len() == 1 {
+        Vec::new()
+    } else {
+        let fold_of = fold_of_rows(&corpus.labels, p.folds);
+        let mut pairs_by_alpha: Vec<Vec<(Label, Label)>> = vec![Vec::with_capacity(tweets.len()); p.alphas.len()];
+        let mut scratch = ScoreScratch::default();
+        for fold in 0..p.folds {
+            let (held, kept): (Vec<usize>, Vec<usize>) = (0..tweets.len()).partition(|&row| fold_of[row] == fold);
+            let vocabulary = Vocabulary::build(&corpus, &kept, p.min_df, p.max_features);
+            let model = fit_multinomial(&corpus, &kept, &vocabulary, p.alphas[0], p.batch_size)?;
+            let fitted = FittedMirror::of(&model, &vocabulary)?;
+            for (pairs, &alpha) in pairs_by_alpha.iter_mut().zip(&p.alphas) {
+                let scorer = fitted.resmoothed(alpha, &vocabulary, &params.tokenizer);
+                pairs
+                    .extend(held.iter().map(|&row| (tweets[row].label, scorer.label(&tweets[row].text, &mut scratch))));
+            }
         }
-    }
-    let cross_validation: Vec<CrossValidationScore> = p
-        .alphas
-        .iter()
-        .zip(pairs_by_alpha)
-        .map(|(&alpha, pairs)| CrossValidationScore { alpha, macro_f1: Metrics::from_pairs(pairs).macro_f1 })
-        .collect();
+        p.alphas
+            .iter()
+            .zip(pairs_by_alpha)
+            .map(|(&alpha, pairs)| CrossValidationScore { alpha, macro_f1: Metrics::from_pairs(pairs).macro_f1 })
+            .collect()
+    };
     // The first (smallest listed) alpha wins ties, so the choice is stable.
-    let best = cross_validation
+    let alpha = cross_validation
         .iter()
         .copied()
         .reduce(|best, next| if next.macro_f1 > best.macro_f1 { next } else { best })
-        .ok_or(ModelError::EmptyTrainingSet)?;
+        .map_or(p.alphas[0], |best| best.alpha);
 
     let all: Vec<usize> = (0..tweets.len()).collect();
     let vocabulary = Vocabulary::build(&corpus, &all, p.min_df, p.max_features);
-    let model = fit_multinomial(&corpus, &all, &vocabulary, best.alpha, p.batch_size)?;
+    let model = fit_multinomial(&corpus, &all, &vocabulary, alpha, p.batch_size)?;
     let scorer = compile(&model, &vocabulary, &params.tokenizer)?;
-    Ok(Fitted { scorer, alpha: best.alpha, cross_validation })
+    Ok(Fitted { scorer, alpha, cross_validation })
 }
