@@ -8,6 +8,7 @@ pub mod label;
 pub mod model;
 pub mod proto;
 pub mod server;
+pub mod store;
 pub mod text;
 
 pub use label::Label;

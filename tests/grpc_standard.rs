@@ -11,7 +11,7 @@ use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 async fn health_reports_serving_for_the_server_and_each_service() {
     let server = TestServer::start().await;
     let mut health = HealthClient::new(server.channel().await);
-    for service in ["", "tweetguide.v1.Classifier"] {
+    for service in ["", "tweetguide.v1.Classifier", "tweetguide.v1.Auditor"] {
         let status = health.check(HealthCheckRequest { service: service.into() }).await.expect("check").into_inner();
         assert_eq!(status.status(), ServingStatus::Serving, "{service:?}");
     }
@@ -46,7 +46,7 @@ async fn reflection_v1_lists_and_describes_the_services() {
         panic!("expected a service list");
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for expected in ["tweetguide.v1.Classifier", "grpc.health.v1.Health"] {
+    for expected in ["tweetguide.v1.Classifier", "tweetguide.v1.Auditor", "grpc.health.v1.Health"] {
         assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
     }
     let Some(MessageResponse::FileDescriptorResponse(files)) =

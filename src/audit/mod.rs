@@ -1,8 +1,17 @@
 //! The audit: an account's profile and timeline held against the five
 //! guidelines of the source article.
 
+mod advice;
+mod engine;
+pub mod html;
 mod report;
+mod text;
 mod timeline;
 
+#[cfg(test)]
+mod tests;
+
+pub use engine::{AuditOptions, Thresholds, audit, audit_predictions};
 pub use report::{GuidelineId, GuidelineResult, Report, Status, Threshold, TimelineStats, TweetResult, WeekBucket};
+pub use text::{render_summary, render_text};
 pub use timeline::{Profile, Timeline, TimelineTweet, TweetKind};

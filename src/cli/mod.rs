@@ -1,7 +1,10 @@
 //! Command definitions (clap) and their dispatch.
 
+mod admin;
 mod classify;
+mod loadtest;
 mod offline;
+mod score;
 mod serve;
 
 use std::path::PathBuf;
@@ -29,6 +32,18 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Run the gRPC server.
     Serve(serve::ServeArgs),
+    /// Audit accounts against the five guidelines, through a server.
+    Score(score::ScoreArgs),
+    /// Labelled examples on a server (needs the admin token).
+    #[command(subcommand)]
+    Examples(admin::ExamplesCommand),
+    /// Retrain the server's model on the corpus plus the stored examples.
+    Retrain(admin::RetrainArgs),
+    /// The server's model versions (needs the admin token).
+    #[command(subcommand)]
+    Models(admin::ModelsCommand),
+    /// Load a server with concurrent closed-loop callers and report throughput and latency.
+    Loadtest(loadtest::LoadtestArgs),
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`).
@@ -44,6 +59,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate(args) => offline::evaluate(args),
         Command::Classify(args) => classify::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Score(args) => score::run(args),
+        Command::Examples(command) => admin::examples(command),
+        Command::Retrain(args) => admin::retrain(args),
+        Command::Models(command) => admin::models(command),
+        Command::Loadtest(args) => loadtest::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod input;
 mod output;
+pub mod timeline;
 
 pub use output::{FeatureRecord, PredictionRecord, Probabilities};
 
@@ -13,7 +14,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Status, Streaming};
 
+use crate::audit::{AuditOptions, Report, Timeline};
+use crate::proto::v1::auditor_client::AuditorClient;
 use crate::proto::v1::classifier_client::ClassifierClient;
+use crate::proto::v1::trainer_client::TrainerClient;
 use crate::proto::v1::{ClassifyRequest, ClassifyResponse, Prediction, Tweet};
 use input::{InputError, InputTweet};
 
@@ -43,12 +47,45 @@ pub enum ClientError {
     /// The server ended a stream before answering every chunk.
     #[error("the server closed the stream after {answered} of {sent} chunks")]
     Truncated { answered: u64, sent: u64 },
+    /// The server's report could not be read.
+    #[error(transparent)]
+    Report(#[from] crate::proto::audit::ReportError),
     /// Writing the predictions failed.
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
     /// The reader thread died.
     #[error("input reader failed: {0}")]
     Reader(String),
+}
+
+/// Adds `authorization: Bearer <token>` to every call, for the Trainer service.
+#[derive(Clone)]
+pub struct BearerToken(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerToken(<redacted>)")
+    }
+}
+
+impl tonic::service::Interceptor for BearerToken {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        request.metadata_mut().insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A Trainer client that sends the admin token with each call.
+pub type AdminClient = TrainerClient<tonic::service::interceptor::InterceptedService<Channel, BearerToken>>;
+
+/// Connects to the Trainer service of `addr` with the admin `token`.
+pub async fn connect_admin(addr: &str, token: &str) -> Result<AdminClient, ClientError> {
+    let value = format!("Bearer {}", token.trim()).parse().map_err(|_| ClientError::Address {
+        addr: addr.to_owned(),
+        reason: "the token is not printable ASCII".to_owned(),
+    })?;
+    let channel = connect_channel(addr).await?;
+    Ok(TrainerClient::with_interceptor(channel, BearerToken(value)).max_decoding_message_size(MAX_RESPONSE_BYTES))
 }
 
 /// Accepts `host:port` as well as `http://host:port`.
@@ -66,10 +103,11 @@ pub async fn connect_channel(addr: &str) -> Result<Channel, ClientError> {
     endpoint.connect().await.map_err(|source| ClientError::Connect { addr: uri, source })
 }
 
-/// A connection to the `Classifier` service.
+/// A connection to a tweetguide server's `Classifier` and `Auditor` services.
 #[derive(Debug, Clone)]
 pub struct Client {
     classifier: ClassifierClient<Channel>,
+    auditor: AuditorClient<Channel>,
 }
 
 impl Client {
@@ -80,7 +118,10 @@ impl Client {
 
     /// Uses an existing channel.
     pub fn from_channel(channel: Channel) -> Client {
-        Client { classifier: ClassifierClient::new(channel).max_decoding_message_size(MAX_RESPONSE_BYTES) }
+        Client {
+            classifier: ClassifierClient::new(channel.clone()).max_decoding_message_size(MAX_RESPONSE_BYTES),
+            auditor: AuditorClient::new(channel).max_decoding_message_size(MAX_RESPONSE_BYTES),
+        }
     }
 
     /// Classifies one batch (at most 10,000 tweets).
@@ -90,6 +131,14 @@ impl Client {
         top_features: Option<u32>,
     ) -> Result<ClassifyResponse, ClientError> {
         Ok(self.classifier.classify(ClassifyRequest { tweets, top_features }).await?.into_inner())
+    }
+
+    /// Audits one account on the server; the report comes back in the
+    /// library's own type, with tweet texts filled in from `timeline`.
+    pub async fn score_timeline(&mut self, timeline: &Timeline, options: &AuditOptions) -> Result<Report, ClientError> {
+        let request = crate::proto::timeline_request(timeline, options);
+        let message = self.auditor.score_timeline(request).await?.into_inner();
+        Ok(crate::proto::report_from_proto(message, timeline)?)
     }
 
     /// Opens a `ClassifyStream` fed by `requests`; one answer per request, in order.

@@ -4,9 +4,12 @@
 //! (`grpc.health.v1.Health`) and server reflection (v1 and v1alpha), so that
 //! generic tools such as grpcurl work without the proto file.
 
+mod auditor;
+mod auth;
 mod classifier;
 pub mod codec;
 mod state;
+mod trainer;
 pub(crate) mod validate;
 
 use std::future::Future;
@@ -21,12 +24,17 @@ use tonic::transport::Server;
 use tower::util::MapResponseLayer;
 use tracing::{info, warn};
 
+pub use auditor::{AuditorService, MAX_TIMELINE_TWEETS};
+pub use auth::{AdminToken, TOKEN_FILE};
 pub use classifier::ClassifierService;
 pub use state::ActiveModel;
+pub use trainer::{BaseCorpus, DEFAULT_TOLERANCE, TrainerService, TrainerState};
 pub use validate::{MAX_ID_BYTES, MAX_TOP_FEATURES, MAX_TWEETS_PER_MESSAGE};
 
 use crate::proto::FILE_DESCRIPTOR_SET;
+use crate::proto::v1::auditor_server::AuditorServer;
 use crate::proto::v1::classifier_server::ClassifierServer;
+use crate::proto::v1::trainer_server::TrainerServer;
 
 /// Default bound on one request message: 10,000 tweets of 280 characters
 /// are under 12 MiB even with 4-byte characters and every optional field.
@@ -73,16 +81,33 @@ fn oversize_is_invalid_argument<B>(mut response: http::Response<B>) -> http::Res
     response
 }
 
+/// What a server serves.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// The model answering Classify and ScoreTimeline.
+    pub model: Arc<ActiveModel>,
+    /// The Trainer service and its token; `None` serves no Trainer.
+    pub trainer: Option<(Arc<TrainerState>, AdminToken)>,
+}
+
+impl Services {
+    /// Classification and audit only, with a fixed model.
+    pub fn read_only(model: crate::model::Model) -> Self {
+        Services { model: Arc::new(ActiveModel::new(model)), trainer: None }
+    }
+}
+
 /// Serves on `listener` until `shutdown` resolves, then stops accepting,
 /// lets in-flight calls finish (up to `shutdown_grace`) and returns.
 pub async fn serve(
     listener: TcpListener,
-    model: Arc<ActiveModel>,
+    services: Services,
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<ClassifierServer<ClassifierService>>().await;
+    health.set_serving::<AuditorServer<AuditorService>>().await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -93,8 +118,10 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let classifier =
-        ClassifierServer::new(ClassifierService::new(model)).max_decoding_message_size(options.max_message_bytes);
+    let Services { model, trainer } = services;
+    let classifier = ClassifierServer::new(ClassifierService::new(Arc::clone(&model)))
+        .max_decoding_message_size(options.max_message_bytes);
+    let auditor = AuditorServer::new(AuditorService::new(model)).max_decoding_message_size(options.max_message_bytes);
 
     let draining = Arc::new(Notify::new());
     let signal = {
@@ -104,15 +131,28 @@ pub async fn serve(
             shutdown.await;
             info!("shutting down: no new calls, finishing the ones in flight");
             health.set_not_serving::<ClassifierServer<ClassifierService>>().await;
+            health.set_not_serving::<AuditorServer<AuditorService>>().await;
+            health.set_not_serving::<TrainerServer<TrainerService>>().await;
             draining.notify_one();
         }
     };
+    let trainer = trainer.map(|(state, token)| {
+        tonic::service::interceptor::InterceptedService::new(
+            TrainerServer::new(TrainerService::new(state)).max_decoding_message_size(options.max_message_bytes),
+            move |request| token.check(request),
+        )
+    });
+    if trainer.is_some() {
+        health.set_serving::<TrainerServer<TrainerService>>().await;
+    }
     let server = Server::builder()
         .layer(MapResponseLayer::new(oversize_is_invalid_argument))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(classifier)
+        .add_service(auditor)
+        .add_optional_service(trainer)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
 
     tokio::pin!(server);

@@ -5,7 +5,7 @@ use tonic::Status;
 
 use crate::corpus::MAX_TEXT_CHARS;
 use crate::model::DEFAULT_TOP_FEATURES;
-use crate::proto::v1::{ClassifyRequest, Tweet, TweetKind};
+use crate::proto::v1::{ClassifyRequest, ScoreTimelineRequest, Tweet, TweetKind};
 
 /// Most tweets accepted in one request message.
 pub const MAX_TWEETS_PER_MESSAGE: usize = 10_000;
@@ -66,6 +66,25 @@ pub(crate) fn classify_request(request: &ClassifyRequest) -> Result<usize, Statu
     }
     tweets("tweets", &request.tweets, MAX_TWEETS_PER_MESSAGE)?;
     Ok(top as usize)
+}
+
+/// Checks the parts of a `ScoreTimelineRequest` that need no conversion;
+/// dates, locale and thresholds are checked while converting.
+pub(crate) fn timeline_request(request: &ScoreTimelineRequest, max_tweets: usize) -> Result<(), Status> {
+    if let Some(profile) = &request.profile {
+        for (field, value) in [("profile.handle", &profile.handle), ("profile.display_name", &profile.display_name)] {
+            if value.len() > MAX_ID_BYTES {
+                return Err(invalid(field, format!("{} bytes, over the limit of {MAX_ID_BYTES}", value.len())));
+            }
+        }
+        if profile.profile_image_url.len() > 2048 {
+            return Err(invalid("profile.profile_image_url", "longer than 2048 bytes"));
+        }
+    }
+    if request.tweets.len() > max_tweets {
+        return Err(invalid("tweets", format!("{} tweets, over the limit of {max_tweets}", request.tweets.len())));
+    }
+    request.tweets.iter().enumerate().try_for_each(|(i, t)| tweet("tweets", i, t))
 }
 
 /// Prefixes a status message with where it happened, keeping its code.

@@ -5,12 +5,11 @@
 pub mod process;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tweetguide::model::Model;
-use tweetguide::server::{self, ActiveModel, ServerError, ServerOptions};
+use tweetguide::server::{self, ServerError, ServerOptions, Services};
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -26,9 +25,9 @@ impl TestServer {
     pub async fn start_with(options: ServerOptions) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let model = Arc::new(ActiveModel::new(Model::embedded_default().expect("default model")));
+        let services = Services::read_only(Model::embedded_default().expect("default model"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::serve(listener, model, options, async move {
+        let task = tokio::spawn(server::serve(listener, services, options, async move {
             let _ = stopped.await;
         }));
         TestServer { addr, stop: Some(stop), task: Some(task) }

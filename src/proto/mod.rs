@@ -33,3 +33,7 @@ impl TryFrom<v1::Category> for Label {
         }
     }
 }
+
+pub(crate) mod audit;
+
+pub use audit::{report_from_proto, report_to_proto, timeline_request};

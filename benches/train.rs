@@ -1,0 +1,80 @@
+//! Training cost: one fit on the committed corpus, one fit on a 100,000-tweet
+//! corpus resampled from it, and the default cross-validated training.
+//!
+//! Run with `cargo bench --bench train` (a few minutes on two cores).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use tweetguide::corpus::{LabelledTweet, Rules, read_jsonl};
+use tweetguide::model::{TrainParams, train};
+
+const RESAMPLED_SIZE: usize = 100_000;
+
+fn data(name: &str) -> Vec<LabelledTweet> {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("training-data").join(name);
+    read_jsonl(&path, Rules::CORPUS).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// SplitMix64: a tiny deterministic generator, enough to resample a corpus.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (Lemire's multiply-shift; the bias is negligible here).
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+}
+
+/// `size` tweets drawn from `tweets` with replacement, in memory (duplicates
+/// are fine: only `read_jsonl` refuses them).
+fn resample(tweets: &[LabelledTweet], size: usize, seed: u64) -> Vec<LabelledTweet> {
+    let mut rng = SplitMix64(seed);
+    (0..size).map(|_| tweets[rng.below(tweets.len())].clone()).collect()
+}
+
+fn bench_train(c: &mut Criterion) {
+    let committed = data("train.jsonl");
+    let held_out = data("test.jsonl");
+    let resampled = resample(&committed, RESAMPLED_SIZE, 0x7EE7_6D1D);
+    let single = TrainParams::default().alphas(vec![0.3]).check().expect("valid params");
+    let cross_validated = TrainParams::default().check().expect("valid params");
+
+    let mut group = c.benchmark_group("train_single_fit");
+    group.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_secs(1));
+    for (name, corpus, seconds) in [
+        (format!("committed_{}", committed.len()), &committed, 10),
+        (format!("resampled_{}", resampled.len()), &resampled, 40),
+    ] {
+        group.measurement_time(Duration::from_secs(seconds));
+        group.throughput(Throughput::Elements(corpus.len() as u64));
+        group.bench_with_input(BenchmarkId::new("alpha_0.3", name), corpus, |b, corpus| {
+            b.iter(|| train(black_box(corpus), &held_out, &single).expect("training"))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("train_cross_validated");
+    group.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(30));
+    group.throughput(Throughput::Elements(committed.len() as u64));
+    group.bench_with_input(
+        BenchmarkId::new("default_7_alphas_5_folds", format!("committed_{}", committed.len())),
+        &committed,
+        |b, corpus| b.iter(|| train(black_box(corpus), &held_out, &cross_validated).expect("training")),
+    );
+    group.finish();
+}
+
+criterion_group!(benches, bench_train);
+criterion_main!(benches);

@@ -1,0 +1,276 @@
+//! Client commands of the Trainer service: `examples add`, `retrain`,
+//! `models list|show|activate`. They all need the admin token.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use tweetguide::client::{self, AdminClient};
+use tweetguide::corpus::{self, Rules};
+use tweetguide::proto::v1::{
+    self, ActivateModelRequest, AddExamplesRequest, GetModelRequest, LabelledTweet, ListModelsRequest, ModelVersion,
+    RetrainRequest, Tweet,
+};
+use tweetguide::server::TOKEN_FILE;
+
+/// How to reach the Trainer service.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// Server to use.
+    #[arg(long, value_name = "URL", env = "TWEETGUIDE_SERVER", default_value = "http://127.0.0.1:50051")]
+    addr: String,
+    /// Admin token; else `TWEETGUIDE_ADMIN_TOKEN`, else the token file the
+    /// server wrote in its data directory.
+    #[arg(long, env = "TWEETGUIDE_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The server's data directory, to find its token file.
+    #[arg(long, env = "TWEETGUIDE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl Connection {
+    fn token(&self) -> anyhow::Result<String> {
+        if let Some(token) = self.token.as_ref().filter(|t| !t.trim().is_empty()) {
+            return Ok(token.trim().to_owned());
+        }
+        let path = super::serve::data_dir(self.data_dir.as_ref())?.join(TOKEN_FILE);
+        let token = std::fs::read_to_string(&path).with_context(|| {
+            format!("no admin token: pass --token, set TWEETGUIDE_ADMIN_TOKEN, or let me read {}", path.display())
+        })?;
+        Ok(token.trim().to_owned())
+    }
+
+    async fn connect(&self) -> anyhow::Result<AdminClient> {
+        Ok(client::connect_admin(&self.addr, &self.token()?).await?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExamplesCommand {
+    /// Send labelled tweets (JSONL like training-data/: `text`, `label`, optional `lang`).
+    Add {
+        #[command(flatten)]
+        connection: Connection,
+        /// The labelled file (`-` for stdin).
+        #[arg(long)]
+        input: PathBuf,
+        /// Examples per request.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RetrainArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// Activate the new model even if it scores worse.
+    #[arg(long)]
+    force: bool,
+    /// How much lower its held-out macro-F1 may be and still be activated.
+    #[arg(long)]
+    tolerance: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// The kept versions.
+    List {
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// One version's figures.
+    Show {
+        #[command(flatten)]
+        connection: Connection,
+        /// Version id (the active one when absent).
+        id: Option<String>,
+    },
+    /// Make a kept version active (roll back or forward).
+    Activate {
+        #[command(flatten)]
+        connection: Connection,
+        /// Version id.
+        id: String,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn category_name(category: i32) -> &'static str {
+    match v1::Category::try_from(category) {
+        Ok(v1::Category::SelfPromotion) => "self_promotion",
+        Ok(v1::Category::Sharing) => "sharing",
+        Ok(v1::Category::Political) => "political",
+        _ => "?",
+    }
+}
+
+pub fn examples(command: ExamplesCommand) -> anyhow::Result<ExitCode> {
+    let ExamplesCommand::Add { connection, input, batch } = command;
+    let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(BufReader::new(File::open(&input).with_context(|| format!("cannot open {}", input.display()))?))
+    };
+    // Read and check the whole file first: a bad line stops everything
+    // before anything is sent.
+    let mut examples = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("{}:{}: unreadable line", input.display(), i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let tweet = corpus::parse_line(&line, Rules::EXAMPLES)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", input.display(), i + 1))?;
+        examples.push(LabelledTweet {
+            tweet: Some(Tweet { id: (i + 1).to_string(), text: tweet.text, ..Default::default() }),
+            label: v1::Category::from(tweet.label) as i32,
+            lang: tweet.lang.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+        });
+    }
+    if examples.is_empty() {
+        bail!("{} holds no labelled tweet", input.display());
+    }
+    runtime()?.block_on(async {
+        let mut client = connection.connect().await?;
+        let bar = super::classify::progress_bar("examples sent");
+        let (mut added, mut updated, mut duplicates, mut total) = (0, 0, 0, 0);
+        for chunk in examples.chunks(batch.clamp(1, 10_000)) {
+            let response = client
+                .add_examples(AddExamplesRequest { examples: chunk.to_vec() })
+                .await
+                .map_err(client::ClientError::from)?
+                .into_inner();
+            for r in &response.relabelled {
+                let line = chunk.get(r.index as usize).and_then(|e| e.tweet.as_ref()).map_or("?", |t| t.id.as_str());
+                bar.suspend(|| {
+                    eprintln!(
+                        "line {line}: relabelled from {} to {}",
+                        category_name(r.previous_label),
+                        category_name(r.label)
+                    )
+                });
+            }
+            added += response.added;
+            updated += response.updated;
+            duplicates += response.duplicates;
+            total = response.total_examples;
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        println!("{added} added, {updated} relabelled, {duplicates} duplicates; {total} examples stored");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn describe(v: &ModelVersion) -> String {
+    let metrics = v.held_out.clone().unwrap_or_default();
+    format!(
+        "{}{}  {:<8} macro-F1 {:.4}  accuracy {:.4}  {} examples ({} added)  {} features  {}",
+        if v.active { "* " } else { "  " },
+        v.id,
+        v.origin,
+        metrics.macro_f1,
+        metrics.accuracy,
+        v.training_examples,
+        v.added_examples,
+        v.vocabulary_size,
+        v.created_at
+            .as_ref()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_default()
+    )
+}
+
+pub fn retrain(args: RetrainArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let mut client = args.connection.connect().await?;
+        let bar = super::classify::progress_bar("retraining");
+        let response = client
+            .retrain(RetrainRequest { force: args.force, tolerance: args.tolerance })
+            .await
+            .map_err(client::ClientError::from);
+        bar.finish_and_clear();
+        let response = response?.into_inner();
+        if let Some(previous) = &response.previous {
+            println!("previous   {}", describe(previous));
+        }
+        if let Some(candidate) = &response.candidate {
+            println!("candidate  {}", describe(candidate));
+        }
+        println!(
+            "{} in {:.1}s: {}",
+            if response.activated { "activated" } else { "not activated" },
+            response.training_seconds,
+            response.reason
+        );
+        if response.held_out_overlap > 0 {
+            println!("{} stored examples are in the held-out file and were not trained on", response.held_out_overlap);
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        match command {
+            ModelsCommand::List { connection } => {
+                let mut client = connection.connect().await?;
+                let list =
+                    client.list_models(ListModelsRequest {}).await.map_err(client::ClientError::from)?.into_inner();
+                for v in &list.models {
+                    println!("{}", describe(v));
+                }
+            }
+            ModelsCommand::Show { connection, id } => {
+                let mut client = connection.connect().await?;
+                let id = match id {
+                    Some(id) => id,
+                    None => {
+                        client
+                            .list_models(ListModelsRequest {})
+                            .await
+                            .map_err(client::ClientError::from)?
+                            .into_inner()
+                            .active
+                    }
+                };
+                let v = client.get_model(GetModelRequest { id }).await.map_err(client::ClientError::from)?.into_inner();
+                println!("{}", describe(&v));
+                println!("parent {}  alpha {}  data sha256 {}", v.parent, v.alpha, v.data_sha256);
+                if let Some(m) = v.held_out {
+                    for c in &m.per_class {
+                        println!(
+                            "  {:<15} precision {:.4}  recall {:.4}  f1 {:.4}  support {}",
+                            category_name(c.label),
+                            c.precision,
+                            c.recall,
+                            c.f1,
+                            c.support
+                        );
+                    }
+                }
+            }
+            ModelsCommand::Activate { connection, id } => {
+                let mut client = connection.connect().await?;
+                let response = client
+                    .activate_model(ActivateModelRequest { id })
+                    .await
+                    .map_err(client::ClientError::from)?
+                    .into_inner();
+                if let Some(model) = &response.model {
+                    println!("active now: {}", describe(model));
+                }
+                println!("was: {}", response.previous);
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

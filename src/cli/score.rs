@@ -1,0 +1,187 @@
+//! `tweetguide score`: audit one account, or every account of a folder,
+//! through a server.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use clap::Args;
+use tweetguide::audit::{self, AuditOptions, Report, Thresholds, Timeline};
+use tweetguide::client::Client;
+use tweetguide::client::timeline::{self as timeline_files, ProfileOverrides, TimelineFormat};
+use tweetguide::corpus::Lang;
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Server to use.
+    #[arg(long, value_name = "URL", env = "TWEETGUIDE_SERVER", default_value = "http://127.0.0.1:50051")]
+    addr: String,
+    /// An account file (Twitter API v2 JSON, JSONL, CSV), an unzipped archive
+    /// folder, or a folder of such accounts.
+    #[arg(long, value_name = "PATH")]
+    input: PathBuf,
+    /// Layout of the account files.
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Auto)]
+    format: TimelineFormat,
+    /// Evaluation time (RFC 3339); now when absent.
+    #[arg(long, value_name = "RFC3339")]
+    as_of: Option<DateTime<Utc>>,
+    /// Language of the report.
+    #[arg(long, value_parser = parse_lang, default_value = "en")]
+    lang: Lang,
+    /// Print each report as one JSON object per line.
+    #[arg(long, conflicts_with = "html")]
+    json: bool,
+    /// Write an HTML report: a file for one account, a folder (one page per
+    /// account) for a folder of accounts.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
+    /// The account is protected (archives do not say).
+    #[arg(long)]
+    protected: bool,
+    /// The account shows the default avatar.
+    #[arg(long)]
+    default_avatar: bool,
+    /// Number of followers, when the files do not say.
+    #[arg(long)]
+    followers: Option<u64>,
+    /// The account's handle, when the files do not say.
+    #[arg(long)]
+    handle: Option<String>,
+    /// Political content is deliberate: G5 reports its figures with status pass.
+    #[arg(long)]
+    political_intended: bool,
+    /// Override a threshold, e.g. `--threshold political_warn=0.2` (names as
+    /// in the proto's `Thresholds` message; repeatable).
+    #[arg(long = "threshold", value_name = "NAME=VALUE", value_parser = parse_threshold)]
+    thresholds: Vec<(String, f64)>,
+}
+
+fn parse_lang(value: &str) -> Result<Lang, String> {
+    value.parse::<Lang>().map_err(|e| e.to_string())
+}
+
+fn parse_threshold(value: &str) -> Result<(String, f64), String> {
+    let (name, number) = value.split_once('=').ok_or("expected NAME=VALUE")?;
+    let number: f64 = number.trim().parse().map_err(|_| format!("{number:?} is not a number"))?;
+    Ok((name.trim().to_owned(), number))
+}
+
+fn thresholds(overrides: &[(String, f64)]) -> anyhow::Result<Thresholds> {
+    let mut t = Thresholds::default();
+    for (name, value) in overrides {
+        let whole = || -> anyhow::Result<u32> {
+            if value.fract() != 0.0 || *value < 0.0 || *value > f64::from(u32::MAX) {
+                bail!("threshold {name} must be a whole number");
+            }
+            Ok(*value as u32)
+        };
+        match name.as_str() {
+            "min_tweets_per_week" => t.min_tweets_per_week = *value,
+            "activity_window_weeks" => t.activity_window_weeks = whole()?,
+            "max_silence_days" => t.max_silence_days = *value,
+            "self_promotion_warn" => t.self_promotion_warn = *value,
+            "self_promotion_fail" => t.self_promotion_fail = *value,
+            "political_warn" => t.political_warn = *value,
+            "political_fail" => t.political_fail = *value,
+            "min_tweets" => t.min_tweets = whole()?,
+            other => bail!("unknown threshold {other:?}"),
+        }
+    }
+    t.validate().map_err(|(field, reason)| anyhow::anyhow!("threshold {field}: {reason}"))?;
+    Ok(t)
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".to_owned())
+}
+
+/// Reads one account and audits it on the server.
+async fn score_one(
+    client: &mut Client,
+    path: &Path,
+    args: &ScoreArgs,
+    overrides: &ProfileOverrides,
+    options: &AuditOptions,
+) -> anyhow::Result<Report> {
+    let timeline: Timeline = timeline_files::read_timeline(path, args.format, overrides)?;
+    Ok(client.score_timeline(&timeline, options).await?)
+}
+
+pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    let options = AuditOptions {
+        as_of: args.as_of.unwrap_or_else(Utc::now),
+        lang: args.lang,
+        thresholds: thresholds(&args.thresholds)?,
+        political_intended: args.political_intended,
+    };
+    let overrides = ProfileOverrides {
+        handle: args.handle.clone(),
+        protected: args.protected.then_some(true),
+        default_avatar: args.default_avatar.then_some(true),
+        followers: args.followers,
+    };
+    let batch = args.input.is_dir() && !timeline_files::is_archive(&args.input);
+    let accounts = if batch { timeline_files::list_accounts(&args.input)? } else { vec![args.input.clone()] };
+    if batch && accounts.is_empty() {
+        bail!("{} holds no account file or archive folder", args.input.display());
+    }
+    if batch && let Some(dir) = &args.html {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let results = runtime.block_on(async {
+        let mut client = Client::connect(&args.addr).await?;
+        let bar = super::classify::progress_bar("accounts scored");
+        let mut results = Vec::with_capacity(accounts.len());
+        for path in &accounts {
+            let result = score_one(&mut client, path, &args, &overrides, &options).await;
+            bar.inc(1);
+            if let Err(error) = &result {
+                bar.suspend(|| eprintln!("error: {}: {error:#}", path.display()));
+            }
+            results.push((path.clone(), result));
+        }
+        bar.finish_and_clear();
+        anyhow::Ok(results)
+    })?;
+
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    for (path, result) in &results {
+        let Ok(report) = result else { continue };
+        if args.json {
+            serde_json::to_writer(&mut out, report)?;
+            out.write_all(b"\n")?;
+        } else if !batch {
+            out.write_all(audit::render_text(report).as_bytes())?;
+        }
+        if let Some(target) = &args.html {
+            let file = if batch { target.join(format!("{}.html", file_stem(path))) } else { target.clone() };
+            std::fs::write(&file, audit::html::render_html(report))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
+    }
+    if batch && !args.json {
+        let rows: Vec<Result<Report, (String, String)>> = results
+            .into_iter()
+            .map(|(path, r)| r.map_err(|e| (path.display().to_string(), format!("{e:#}"))))
+            .collect();
+        out.write_all(audit::render_summary(&rows).as_bytes())?;
+        let failed = rows.iter().filter(|r| r.is_err()).count();
+        out.flush()?;
+        if failed > 0 {
+            eprintln!("{failed} of {} accounts could not be scored", rows.len());
+            return Ok(ExitCode::from(2));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    out.flush()?;
+    if results.iter().any(|(_, r)| r.is_err()) {
+        return Ok(ExitCode::from(if batch { 2 } else { 1 }));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,394 @@
+//! The `tweetguide.v1.Trainer` service: examples in, evaluated models out,
+//! hot-swapped without stopping the other services.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tonic::{Request, Response, Status};
+use tracing::{info, warn};
+
+use super::state::ActiveModel;
+use super::validate;
+use crate::Label;
+use crate::corpus::{self, LabelledTweet, dedup_key};
+use crate::model::{self, Metrics, Model, TrainParams};
+use crate::proto::audit::timestamp;
+use crate::proto::v1::trainer_server::Trainer;
+use crate::proto::v1::{self, ActivateModelRequest, ActivateModelResponse, AddExamplesRequest, AddExamplesResponse};
+use crate::proto::v1::{GetModelRequest, ListModelsRequest, ListModelsResponse, ModelVersion};
+use crate::proto::v1::{RetrainRequest, RetrainResponse};
+use crate::store::{ExampleStore, ModelRegistry, StoreError, VersionInfo};
+
+/// How much lower a retrained model's held-out macro-F1 may be than the
+/// active model's and still be activated, unless the request says otherwise.
+pub const DEFAULT_TOLERANCE: f64 = 0.01;
+
+/// The labelled data a retrain starts from: the corpus the default model was
+/// trained on, and its fixed held-out file.
+#[derive(Debug, Clone)]
+pub struct BaseCorpus {
+    /// Training tweets.
+    pub train: Vec<LabelledTweet>,
+    /// Held-out tweets; never trained on, used to compare models.
+    pub held_out: Vec<LabelledTweet>,
+}
+
+impl BaseCorpus {
+    /// The corpus committed in `training-data/`, built into the binary.
+    pub fn committed() -> Result<BaseCorpus, String> {
+        let parse = |name: &str, text: &str| -> Result<Vec<LabelledTweet>, String> {
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(i, l)| {
+                    corpus::parse_line(l, corpus::Rules::CORPUS).map_err(|e| format!("{name}:{}: {e}", i + 1))
+                })
+                .collect()
+        };
+        Ok(BaseCorpus {
+            train: parse("train.jsonl", include_str!("../../training-data/train.jsonl"))?,
+            held_out: parse("test.jsonl", include_str!("../../training-data/test.jsonl"))?,
+        })
+    }
+}
+
+/// Everything retraining needs, shared by the Trainer's handlers.
+pub struct TrainerState {
+    pub(crate) model: Arc<ActiveModel>,
+    pub(crate) store: Arc<dyn ExampleStore>,
+    pub(crate) registry: Arc<ModelRegistry>,
+    pub(crate) corpus: Arc<BaseCorpus>,
+    pub(crate) params: TrainParams,
+    retraining: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for TrainerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainerState").field("registry", &self.registry).finish_non_exhaustive()
+    }
+}
+
+impl TrainerState {
+    /// Ties the store, the registry and the active model together.
+    pub fn new(
+        model: Arc<ActiveModel>,
+        store: Arc<dyn ExampleStore>,
+        registry: Arc<ModelRegistry>,
+        corpus: BaseCorpus,
+        params: TrainParams,
+    ) -> Self {
+        TrainerState {
+            model,
+            store,
+            registry,
+            corpus: Arc::new(corpus),
+            params,
+            retraining: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// Answers the Trainer RPCs.
+#[derive(Debug, Clone)]
+pub struct TrainerService {
+    state: Arc<TrainerState>,
+}
+
+impl TrainerService {
+    pub(crate) fn new(state: Arc<TrainerState>) -> Self {
+        TrainerService { state }
+    }
+}
+
+fn store_status(error: StoreError) -> Status {
+    match error {
+        StoreError::UnknownVersion(id) => Status::not_found(format!("no kept model version {id:?}")),
+        other => {
+            warn!(error = %other, "storage failure");
+            Status::internal(format!("storage failure, nothing was changed: {other}"))
+        }
+    }
+}
+
+fn metrics_to_proto(m: &Metrics) -> v1::Metrics {
+    v1::Metrics {
+        count: m.count,
+        accuracy: m.accuracy,
+        macro_f1: m.macro_f1,
+        per_class: m
+            .per_class
+            .iter()
+            .map(|(&label, c)| v1::ClassMetrics {
+                label: v1::Category::from(label) as i32,
+                precision: c.precision,
+                recall: c.recall,
+                f1: c.f1,
+                support: c.support,
+            })
+            .collect(),
+        confusion: m.confusion.iter().flatten().copied().collect(),
+    }
+}
+
+fn version_to_proto(info: &VersionInfo, active: &str, model: Option<&Model>) -> ModelVersion {
+    let held_out = match model.and_then(|m| m.info().held_out.as_ref()) {
+        Some(metrics) => metrics_to_proto(metrics),
+        None => v1::Metrics { accuracy: info.accuracy, macro_f1: info.macro_f1, ..Default::default() },
+    };
+    ModelVersion {
+        id: info.id.clone(),
+        parent: info.parent.clone().unwrap_or_default(),
+        created_at: Some(timestamp(info.created_at)),
+        active: info.id == active,
+        origin: info.origin.clone(),
+        training_examples: info.training_examples,
+        added_examples: info.added_examples,
+        data_sha256: info.data_sha256.clone(),
+        vocabulary_size: info.vocabulary_size,
+        alpha: info.alpha,
+        held_out: Some(held_out),
+    }
+}
+
+/// Checks an AddExamples request and turns it into labelled tweets.
+fn examples_from_request(request: AddExamplesRequest) -> Result<Vec<LabelledTweet>, Status> {
+    let max = validate::MAX_TWEETS_PER_MESSAGE;
+    if request.examples.is_empty() {
+        return Err(validate::invalid("examples", "no example given"));
+    }
+    if request.examples.len() > max {
+        return Err(validate::invalid(
+            "examples",
+            format!("{} examples, over the limit of {max}", request.examples.len()),
+        ));
+    }
+    request
+        .examples
+        .into_iter()
+        .enumerate()
+        .map(|(i, example)| {
+            let tweet = example.tweet.ok_or_else(|| validate::invalid(format!("examples[{i}].tweet"), "missing"))?;
+            validate::tweet(&format!("examples[{i}]"), 0, &tweet)
+                .map_err(|s| Status::invalid_argument(s.message().replacen("[0].", ".tweet.", 1)))?;
+            let label =
+                v1::Category::try_from(example.label).ok().and_then(|c| Label::try_from(c).ok()).ok_or_else(|| {
+                    validate::invalid(format!("examples[{i}].label"), "must be SELF_PROMOTION, SHARING or POLITICAL")
+                })?;
+            let lang = match example.lang.as_str() {
+                "" => None,
+                code => Some(code.parse().map_err(|_| {
+                    validate::invalid(format!("examples[{i}].lang"), "must be \"fr\", \"en\" or empty")
+                })?),
+            };
+            Ok(LabelledTweet { text: tweet.text, label, lang })
+        })
+        .collect()
+}
+
+/// What a retrain did.
+struct RetrainOutcome {
+    candidate: (Model, VersionInfo),
+    previous: (Arc<Model>, Option<VersionInfo>),
+    activated: bool,
+    reason: String,
+    seconds: f64,
+    held_out_overlap: u64,
+}
+
+fn retrain_blocking(state: &TrainerState, force: bool, tolerance: f64) -> Result<RetrainOutcome, Status> {
+    let started = Instant::now();
+    let examples = state.store.all().map_err(store_status)?;
+    let held_out_keys: HashSet<String> = state.corpus.held_out.iter().map(|t| dedup_key(&t.text)).collect();
+    // Added examples override the corpus for the same text (the later label
+    // wins); texts of the held-out file are never trained on.
+    let mut by_key: indexmap_lite::OrderedMap = indexmap_lite::OrderedMap::default();
+    for tweet in &state.corpus.train {
+        by_key.insert(dedup_key(&tweet.text), tweet.clone());
+    }
+    let mut overlap = 0u64;
+    let mut added = 0u64;
+    for tweet in examples {
+        let key = dedup_key(&tweet.text);
+        if held_out_keys.contains(&key) {
+            overlap += 1;
+            continue;
+        }
+        added += 1;
+        by_key.insert(key, tweet);
+    }
+    let training = by_key.into_values();
+    let params = state.params.clone().check().map_err(|e| Status::internal(e.to_string()))?;
+    let candidate = model::train(&training, &state.corpus.held_out, &params)
+        .map_err(|e| Status::internal(format!("training failed: {e}")))?;
+
+    let previous = state.model.snapshot();
+    let previous_info = state.registry.get(previous.id());
+    let previous_f1 = previous.evaluate(&state.corpus.held_out).macro_f1;
+    let candidate_f1 = candidate.info().held_out.as_ref().map_or(0.0, |m| m.macro_f1);
+    let info = state.registry.register(&candidate, Some(previous.id()), added, "retrain").map_err(store_status)?;
+    let good_enough = candidate_f1 >= previous_f1 - tolerance;
+    let (activated, reason) = if candidate.id() == previous.id() {
+        (false, "the new model is identical to the active one".to_owned())
+    } else if good_enough || force {
+        let (loaded, _) = state.registry.activate(candidate.id()).map_err(store_status)?;
+        state.model.replace(Arc::new(loaded));
+        let why = if good_enough {
+            format!("held-out macro-F1 {candidate_f1:.4} vs {previous_f1:.4} (tolerance {tolerance})")
+        } else {
+            format!("forced, although held-out macro-F1 {candidate_f1:.4} < {previous_f1:.4} - {tolerance}")
+        };
+        (true, why)
+    } else {
+        (
+            false,
+            format!(
+                "held-out macro-F1 {candidate_f1:.4} is below {previous_f1:.4} - {tolerance}; use force to activate"
+            ),
+        )
+    };
+    Ok(RetrainOutcome {
+        candidate: (candidate, info),
+        previous: (previous, previous_info),
+        activated,
+        reason,
+        seconds: started.elapsed().as_secs_f64(),
+        held_out_overlap: overlap,
+    })
+}
+
+/// A tiny insertion-ordered map: training data order must not depend on hash
+/// order, or retraining the same data would give different models.
+mod indexmap_lite {
+    use std::collections::HashMap;
+
+    use crate::corpus::LabelledTweet;
+
+    #[derive(Default)]
+    pub(super) struct OrderedMap {
+        index: HashMap<String, usize>,
+        values: Vec<LabelledTweet>,
+    }
+
+    impl OrderedMap {
+        pub(super) fn insert(&mut self, key: String, value: LabelledTweet) {
+            match self.index.get(&key) {
+                Some(&i) => self.values[i] = value,
+                None => {
+                    self.index.insert(key, self.values.len());
+                    self.values.push(value);
+                }
+            }
+        }
+
+        pub(super) fn into_values(self) -> Vec<LabelledTweet> {
+            self.values
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Trainer for TrainerService {
+    async fn add_examples(
+        &self,
+        request: Request<AddExamplesRequest>,
+    ) -> Result<Response<AddExamplesResponse>, Status> {
+        let examples = examples_from_request(request.into_inner())?;
+        let store = Arc::clone(&self.state.store);
+        let outcome = tokio::task::spawn_blocking(move || store.add(&examples))
+            .await
+            .map_err(|e| Status::internal(format!("storage task failed: {e}")))?
+            .map_err(store_status)?;
+        info!(added = outcome.added, updated = outcome.updated, duplicates = outcome.duplicates, "examples stored");
+        Ok(Response::new(AddExamplesResponse {
+            added: outcome.added,
+            updated: outcome.updated,
+            duplicates: outcome.duplicates,
+            relabelled: outcome
+                .relabelled
+                .iter()
+                .map(|r| v1::Relabelled {
+                    index: r.index as u32,
+                    previous_label: v1::Category::from(r.previous) as i32,
+                    label: v1::Category::from(r.label) as i32,
+                })
+                .collect(),
+            total_examples: outcome.total,
+        }))
+    }
+
+    async fn retrain(&self, request: Request<RetrainRequest>) -> Result<Response<RetrainResponse>, Status> {
+        let request = request.into_inner();
+        let tolerance = request.tolerance.unwrap_or(DEFAULT_TOLERANCE);
+        if !(0.0..=1.0).contains(&tolerance) {
+            return Err(validate::invalid("tolerance", format!("{tolerance} is not between 0 and 1")));
+        }
+        let _guard = self
+            .state
+            .retraining
+            .try_lock()
+            .map_err(|_| Status::failed_precondition("a retrain is already running; try again when it ends"))?;
+        let state = Arc::clone(&self.state);
+        let force = request.force;
+        let outcome = tokio::task::spawn_blocking(move || retrain_blocking(&state, force, tolerance))
+            .await
+            .map_err(|e| Status::internal(format!("retrain task failed: {e}")))??;
+        info!(
+            candidate = outcome.candidate.0.id(),
+            activated = outcome.activated,
+            seconds = outcome.seconds,
+            reason = %outcome.reason,
+            "retrain finished"
+        );
+        let active = self.state.registry.active_id();
+        let previous = match &outcome.previous.1 {
+            Some(info) => version_to_proto(info, &active, Some(&outcome.previous.0)),
+            None => ModelVersion { id: outcome.previous.0.id().to_owned(), ..Default::default() },
+        };
+        Ok(Response::new(RetrainResponse {
+            candidate: Some(version_to_proto(&outcome.candidate.1, &active, Some(&outcome.candidate.0))),
+            previous: Some(previous),
+            activated: outcome.activated,
+            reason: outcome.reason,
+            training_seconds: outcome.seconds,
+            held_out_overlap: outcome.held_out_overlap,
+        }))
+    }
+
+    async fn list_models(&self, _request: Request<ListModelsRequest>) -> Result<Response<ListModelsResponse>, Status> {
+        let active = self.state.registry.active_id();
+        let models = self.state.registry.list().iter().map(|v| version_to_proto(v, &active, None)).collect();
+        Ok(Response::new(ListModelsResponse { models, active }))
+    }
+
+    async fn get_model(&self, request: Request<GetModelRequest>) -> Result<Response<ModelVersion>, Status> {
+        let id = request.into_inner().id;
+        let info =
+            self.state.registry.get(&id).ok_or_else(|| Status::not_found(format!("no kept model version {id:?}")))?;
+        let registry = Arc::clone(&self.state.registry);
+        let model = tokio::task::spawn_blocking(move || registry.load_version(&id))
+            .await
+            .map_err(|e| Status::internal(format!("load task failed: {e}")))?
+            .map_err(store_status)?;
+        Ok(Response::new(version_to_proto(&info, &self.state.registry.active_id(), Some(&model))))
+    }
+
+    async fn activate_model(
+        &self,
+        request: Request<ActivateModelRequest>,
+    ) -> Result<Response<ActivateModelResponse>, Status> {
+        let id = request.into_inner().id;
+        // Activation and retraining both change the active version: one at a time.
+        let _guard = self.state.retraining.lock().await;
+        let previous = self.state.model.snapshot().id().to_owned();
+        let registry = Arc::clone(&self.state.registry);
+        let (model, info) = tokio::task::spawn_blocking(move || registry.activate(&id))
+            .await
+            .map_err(|e| Status::internal(format!("activation task failed: {e}")))?
+            .map_err(store_status)?;
+        let version = version_to_proto(&info, model.id(), Some(&model));
+        self.state.model.replace(Arc::new(model));
+        info!(model = %version.id, %previous, "model activated");
+        Ok(Response::new(ActivateModelResponse { model: Some(version), previous }))
+    }
+}

@@ -1,0 +1,267 @@
+//! Retraining through the real server binary: examples, evaluated retrains,
+//! versions, hot swap, restarts, SIGKILL, and the admin token.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::process::ServerProcess;
+use common::tweet;
+use tonic::Code;
+use tweetguide::client::{self, AdminClient, Client};
+use tweetguide::proto::v1::{
+    ActivateModelRequest, AddExamplesRequest, Category, LabelledTweet, ListModelsRequest, RetrainRequest,
+};
+
+const TOKEN: &str = "test-admin-token-7c1f";
+
+fn start(data_dir: &std::path::Path) -> ServerProcess {
+    ServerProcess::start(&["--data-dir", data_dir.to_str().expect("utf-8")], &[("TWEETGUIDE_ADMIN_TOKEN", TOKEN)])
+}
+
+fn labelled(id: usize, text: &str, label: Category) -> LabelledTweet {
+    LabelledTweet { tweet: Some(tweet(id.to_string(), text)), label: label as i32, lang: "en".into() }
+}
+
+/// Tweets about an invented product, "Zorblax", that the default model has
+/// never seen, all labelled political: after a retrain, tweets about Zorblax
+/// should lean political.
+fn zorblax_examples() -> Vec<LabelledTweet> {
+    let subjects = ["Zorblax", "the Zorblax plan", "Zorblax levies", "#StopZorblax", "zorblax quotas"];
+    let verbs = ["must be scrapped", "is a scandal", "will ruin us", "needs a vote now", "shames this government"];
+    let mut examples = Vec::new();
+    for (i, s) in subjects.iter().enumerate() {
+        for (j, v) in verbs.iter().enumerate() {
+            examples.push(labelled(i * 10 + j, &format!("{s} {v}"), Category::Political));
+        }
+    }
+    examples
+}
+
+async fn admin(server: &ServerProcess) -> AdminClient {
+    client::connect_admin(&server.addr, TOKEN).await.expect("admin client")
+}
+
+async fn label_of(server: &ServerProcess, text: &str) -> (Category, String) {
+    let mut client = Client::connect(&server.addr).await.expect("client");
+    let response = client.classify(vec![tweet("q", text)], Some(0)).await.expect("classify");
+    (response.predictions[0].label(), response.model_version)
+}
+
+#[tokio::test]
+async fn retrain_changes_predictions_and_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    let probe = "Zorblax zorblax zorblax";
+    let (before_label, before_version) = label_of(&server, probe).await;
+    assert_ne!(before_label, Category::Political, "the default model has no idea about Zorblax");
+
+    let mut admin = admin(&server).await;
+    let examples = zorblax_examples();
+    let added = admin.add_examples(AddExamplesRequest { examples: examples.clone() }).await.expect("add").into_inner();
+    assert_eq!((added.added, added.updated, added.duplicates, added.total_examples), (25, 0, 0, 25));
+    // Same texts again: duplicates; one with another label: relabelled.
+    let mut again = examples[..3].to_vec();
+    again[2].label = Category::Sharing as i32;
+    let second = admin.add_examples(AddExamplesRequest { examples: again }).await.expect("add again").into_inner();
+    assert_eq!((second.added, second.updated, second.duplicates), (0, 1, 2));
+    assert_eq!(second.relabelled.len(), 1);
+    assert_eq!(second.relabelled[0].index, 2);
+
+    let retrain = admin.retrain(RetrainRequest { force: false, tolerance: None }).await.expect("retrain").into_inner();
+    assert!(retrain.activated, "{}", retrain.reason);
+    let candidate = retrain.candidate.expect("candidate");
+    assert_eq!(candidate.added_examples, 25);
+    assert_eq!(candidate.parent, before_version);
+    assert!(candidate.held_out.is_some_and(|m| m.macro_f1 >= 0.85 && m.per_class.len() == 3));
+
+    let (after_label, after_version) = label_of(&server, probe).await;
+    assert_eq!(after_label, Category::Political);
+    assert_eq!(after_version, candidate.id);
+    assert_ne!(after_version, before_version);
+
+    // Roll back, then forward again.
+    let back =
+        admin.activate_model(ActivateModelRequest { id: before_version.clone() }).await.expect("rollback").into_inner();
+    assert_eq!(back.previous, after_version);
+    assert_eq!(label_of(&server, probe).await, (before_label, before_version.clone()));
+    admin.activate_model(ActivateModelRequest { id: after_version.clone() }).await.expect("forward");
+    let unknown = admin.activate_model(ActivateModelRequest { id: "feedface".into() }).await.expect_err("unknown id");
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    // Restart on the same data directory: same active version, same examples.
+    assert!(server.signal_and_wait("TERM").success());
+    let server = start(dir.path());
+    assert_eq!(label_of(&server, probe).await.1, after_version);
+    let mut admin = client::connect_admin(&server.addr, TOKEN).await.expect("admin");
+    let list = admin.list_models(ListModelsRequest {}).await.expect("list").into_inner();
+    assert_eq!(list.active, after_version);
+    assert_eq!(list.models.len(), 2);
+    let replay = admin.add_examples(AddExamplesRequest { examples }).await.expect("replay").into_inner();
+    assert_eq!(replay.added, 0, "every example survived the restart");
+    assert_eq!(replay.total_examples, 25);
+}
+
+#[tokio::test]
+async fn classification_never_fails_during_a_retrain_and_two_activations() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    let mut admin = admin(&server).await;
+    let initial = label_of(&server, "hello").await.1;
+    admin.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await.expect("add");
+
+    // (sent, acknowledged, version) of every change of active version.
+    let changes: Arc<Mutex<Vec<(Instant, Instant, String)>>> = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut callers = Vec::new();
+    for worker in 0..4 {
+        let addr = server.addr.clone();
+        let stop = Arc::clone(&stop);
+        callers.push(tokio::spawn(async move {
+            let mut client = Client::connect(&addr).await.expect("client");
+            let mut calls = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let start = Instant::now();
+                let texts = vec![tweet(worker.to_string(), "Zorblax must be scrapped"); 50];
+                let result = client.classify(texts, Some(0)).await;
+                calls.push((start, Instant::now(), result.map(|r| r.model_version).map_err(|e| e.to_string())));
+            }
+            calls
+        }));
+    }
+    let record = |sent, version: String| changes.lock().expect("lock").push((sent, Instant::now(), version));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = Instant::now();
+    let retrain = admin.retrain(RetrainRequest { force: true, tolerance: None }).await.expect("retrain").into_inner();
+    let retrained = retrain.candidate.expect("candidate").id;
+    record(sent, retrained.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = Instant::now();
+    admin.activate_model(ActivateModelRequest { id: initial.clone() }).await.expect("rollback");
+    record(sent, initial.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = Instant::now();
+    admin.activate_model(ActivateModelRequest { id: retrained.clone() }).await.expect("forward");
+    record(sent, retrained.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+
+    let changes = changes.lock().expect("lock").clone();
+    let mut total = 0;
+    let mut seen = std::collections::HashSet::new();
+    for caller in callers {
+        for (start, end, result) in caller.await.expect("caller task") {
+            total += 1;
+            let version = result.expect("no failed call during swaps");
+            seen.insert(version.clone());
+            // Active during the call: the version in force at its start (the
+            // last change acknowledged before it, or any change in flight),
+            // or one that became active before it ended.
+            let mut possible = vec![initial.clone()];
+            for (sent, acked, v) in &changes {
+                if *acked <= start {
+                    possible = vec![v.clone()];
+                } else if *sent < end {
+                    possible.push(v.clone());
+                }
+            }
+            assert!(possible.contains(&version), "call answered by {version}, not active during the call");
+        }
+    }
+    assert!(total > 20, "{total} calls");
+    assert_eq!(seen.len(), 2, "both versions answered: {seen:?}");
+}
+
+#[tokio::test]
+async fn acknowledged_examples_survive_sigkill() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut server = start(dir.path());
+    let addr = server.addr.clone();
+    let acked: Arc<Mutex<Vec<LabelledTweet>>> = Arc::new(Mutex::new(Vec::new()));
+    let writer = {
+        let acked = Arc::clone(&acked);
+        tokio::spawn(async move {
+            let mut admin = client::connect_admin(&addr, TOKEN).await.expect("admin");
+            for batch in 0..10_000 {
+                let examples: Vec<LabelledTweet> = (0..20)
+                    .map(|i| {
+                        labelled(
+                            i,
+                            &format!("Batch {batch} example {i}: our shop opens a new corner"),
+                            Category::SelfPromotion,
+                        )
+                    })
+                    .collect();
+                match admin.add_examples(AddExamplesRequest { examples: examples.clone() }).await {
+                    Ok(_) => acked.lock().expect("lock").extend(examples),
+                    Err(_) => return,
+                }
+            }
+        })
+    };
+    // Let some batches land, then kill without warning.
+    while acked.lock().expect("lock").len() < 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    tokio::time::timeout(Duration::from_secs(30), writer).await.expect("writer stops").expect("writer task");
+    let acked = acked.lock().expect("lock").clone();
+    assert!(acked.len() >= 200);
+
+    let server = start(dir.path());
+    let mut admin = admin(&server).await;
+    let mut found = 0;
+    for chunk in acked.chunks(1000) {
+        let replay =
+            admin.add_examples(AddExamplesRequest { examples: chunk.to_vec() }).await.expect("replay").into_inner();
+        assert_eq!(replay.added, 0, "an acknowledged example was lost");
+        found += replay.duplicates;
+    }
+    assert_eq!(found as usize, acked.len());
+}
+
+#[tokio::test]
+async fn trainer_calls_need_the_token_and_classification_does_not() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    let request = || AddExamplesRequest { examples: vec![labelled(1, "Vote them out", Category::Political)] };
+
+    let mut anonymous = tweetguide::proto::v1::trainer_client::TrainerClient::new(
+        client::connect_channel(&server.addr).await.expect("channel"),
+    );
+    let none = anonymous.add_examples(request()).await.expect_err("no token");
+    assert_eq!(none.code(), Code::Unauthenticated);
+    let mut wrong = client::connect_admin(&server.addr, "not-the-token").await.expect("client");
+    assert_eq!(wrong.add_examples(request()).await.expect_err("wrong token").code(), Code::Unauthenticated);
+    assert_eq!(wrong.list_models(ListModelsRequest {}).await.expect_err("wrong token").code(), Code::Unauthenticated);
+
+    // Nothing was stored by the refused calls.
+    let mut right = admin(&server).await;
+    let ok = right.add_examples(request()).await.expect("right token").into_inner();
+    assert_eq!((ok.added, ok.total_examples), (1, 1));
+
+    let (label, _) = label_of(&server, "Vote them out").await;
+    assert_eq!(label, Category::Political, "classification is open");
+}
+
+#[tokio::test]
+async fn a_generated_token_is_written_for_the_owner_only_and_works() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server =
+        ServerProcess::start(&["--data-dir", dir.path().to_str().expect("utf-8")], &[("TWEETGUIDE_ADMIN_TOKEN", "")]);
+    let path = dir.path().join("admin-token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("token file").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "token file mode {mode:o}");
+    }
+    let token = std::fs::read_to_string(&path).expect("read token");
+    let log = server.log.lock().expect("log").join("\n");
+    assert!(!log.contains(token.trim()), "the token itself is never logged");
+    assert!(log.contains("admin-token"), "the log says where the token is");
+    let mut admin = client::connect_admin(&server.addr, &token).await.expect("admin");
+    admin.list_models(ListModelsRequest {}).await.expect("generated token works");
+}
