@@ -45,9 +45,11 @@ fn measure(g: &GuidelineResult, report: &Report) -> String {
             let min = g.threshold.warn.unwrap_or_default();
             let last = report.stats.days_since_newest.map(f64::floor);
             match (fr, last) {
-                (false, Some(d)) => format!("{v:.1} tweets/week (min {min:.1}), last tweet {d} days ago"),
+                (false, Some(d)) => format!("{v:.1} tweets/week (min {min:.1}), last tweet {d} day{} ago", plural(d)),
                 (false, None) => format!("{v:.1} tweets/week (min {min:.1})"),
-                (true, Some(d)) => format!("{v:.1} tweets/semaine (min {min:.1}), dernier il y a {d} jours"),
+                (true, Some(d)) => {
+                    format!("{v:.1} tweets/semaine (min {min:.1}), dernier il y a {d} jour{}", plural(d))
+                }
                 (true, None) => format!("{v:.1} tweets/semaine (min {min:.1})"),
             }
         }
@@ -62,6 +64,10 @@ fn measure(g: &GuidelineResult, report: &Report) -> String {
             format!("{} {what} (warn > {warn}, fail > {})", percent(v), percent(g.threshold.fail))
         }
     }
+}
+
+fn plural(count: f64) -> &'static str {
+    if count >= 2.0 { "s" } else { "" }
 }
 
 /// A short, single-line excerpt of a tweet.

@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// Largest request message accepted, in bytes.
     #[arg(long, default_value_t = server::DEFAULT_MAX_MESSAGE_BYTES)]
     max_message_bytes: usize,
+    /// Serve Prometheus metrics on this address (`/metrics`); off when absent.
+    #[arg(long, env = "TWEETGUIDE_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
     /// Seconds in-flight calls get to finish after SIGINT or SIGTERM.
     #[arg(long, default_value_t = 30)]
     shutdown_grace: u64,
@@ -114,6 +117,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let local = listener.local_addr()?;
+        if let Some(addr) = args.metrics_addr {
+            server::install_exporter(addr).map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
+            info!(metrics_addr = %addr, "Prometheus metrics on /metrics");
+        }
         let model = services.model.snapshot();
         info!(
             addr = %local,

@@ -215,20 +215,32 @@ pub(crate) fn fit_multinomial(
     let batches = rows
         .chunk_by(|&a, &b| corpus.labels[a] == corpus.labels[b])
         .flat_map(|class_rows| class_rows.chunks(batch_size));
+    // One dense buffer for every batch: allocating (and page-faulting) a
+    // fresh `batch x vocabulary` matrix per batch dominated large trainings.
+    // After each batch only the cells that were set are cleared again.
+    let mut records = Array2::<f64>::zeros((batch_size.min(rows.len()).max(1), vocabulary.len()));
     let mut model = None;
     for batch in batches {
-        let mut records = Array2::<f64>::zeros((batch.len(), vocabulary.len()));
-        for (r, &row) in batch.iter().enumerate() {
-            for &(id, count) in &corpus.docs[row] {
+        let cells = |row: usize| {
+            corpus.docs[row].iter().filter_map(|&(id, count)| {
                 let column = vocabulary.column_of[id as usize];
-                if column != u32::MAX {
-                    records[[r, column as usize]] = f64::from(count);
-                }
+                (column != u32::MAX).then_some((column as usize, count))
+            })
+        };
+        for (r, &row) in batch.iter().enumerate() {
+            for (column, count) in cells(row) {
+                records[[r, column]] = f64::from(count);
             }
         }
         let targets: Array1<usize> = batch.iter().map(|&row| corpus.labels[row].index()).collect();
-        let dataset = DatasetView::new(records.view(), targets.view());
+        let view = records.slice(ndarray::s![..batch.len(), ..]);
+        let dataset = DatasetView::new(view, targets.view());
         model = Some(params.fit_with(model, &dataset)?);
+        for (r, &row) in batch.iter().enumerate() {
+            for (column, _) in cells(row) {
+                records[[r, column]] = 0.0;
+            }
+        }
     }
     model.ok_or(ModelError::EmptyTrainingSet)
 }

@@ -32,7 +32,14 @@ impl AuditorService {
 #[tonic::async_trait]
 impl Auditor for AuditorService {
     async fn score_timeline(&self, request: Request<ScoreTimelineRequest>) -> Result<Response<TimelineReport>, Status> {
-        let request = request.into_inner();
+        let started = std::time::Instant::now();
+        let result = self.score(request.into_inner()).await;
+        super::metrics::observe("ScoreTimeline", started, result)
+    }
+}
+
+impl AuditorService {
+    async fn score(&self, request: ScoreTimelineRequest) -> Result<Response<TimelineReport>, Status> {
         validate::timeline_request(&request, MAX_TIMELINE_TWEETS)?;
         let (timeline, options) =
             timeline_from_request(request, Utc::now()).map_err(|(field, reason)| validate::invalid(field, reason))?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use futures_util::{Stream, StreamExt, future};
 use tonic::{Code, Request, Response, Status, Streaming};
 
+use super::metrics;
 use super::state::ActiveModel;
 use super::validate;
 use crate::Label;
@@ -54,10 +55,20 @@ fn score_now(model: &Model, tweets: Vec<Tweet>, top_k: usize) -> ClassifyRespons
     thread_local! {
         static SCRATCH: std::cell::RefCell<ScoreScratch> = std::cell::RefCell::new(ScoreScratch::default());
     }
-    SCRATCH.with_borrow_mut(|scratch| ClassifyResponse {
-        predictions: tweets.into_iter().map(|t| to_proto(t.id, &model.predict_with(&t.text, scratch, top_k))).collect(),
+    let mut counts = [0u64; Label::COUNT];
+    let response = SCRATCH.with_borrow_mut(|scratch| ClassifyResponse {
+        predictions: tweets
+            .into_iter()
+            .map(|t| {
+                let prediction = model.predict_with(&t.text, scratch, top_k);
+                counts[prediction.label.index()] += 1;
+                to_proto(t.id, &prediction)
+            })
+            .collect(),
         model_version: model.id().to_owned(),
-    })
+    });
+    metrics::tweets_classified(counts);
+    response
 }
 
 /// Scores a validated batch with one model snapshot.
@@ -81,9 +92,13 @@ type ResponseStream = Pin<Box<dyn Stream<Item = Result<ClassifyResponse, Status>
 #[tonic::async_trait]
 impl Classifier for ClassifierService {
     async fn classify(&self, request: Request<ClassifyRequest>) -> Result<Response<ClassifyResponse>, Status> {
+        let started = std::time::Instant::now();
         let request = request.into_inner();
-        let top_k = validate::classify_request(&request)?;
-        score(self.model.snapshot(), request.tweets, top_k).await.map(Response::new)
+        let result = match validate::classify_request(&request) {
+            Ok(top_k) => score(self.model.snapshot(), request.tweets, top_k).await.map(Response::new),
+            Err(status) => Err(status),
+        };
+        metrics::observe("Classify", started, result)
     }
 
     type ClassifyStreamStream = ResponseStream;
@@ -93,6 +108,7 @@ impl Classifier for ClassifierService {
         request: Request<Streaming<ClassifyRequest>>,
     ) -> Result<Response<ResponseStream>, Status> {
         let active = Arc::clone(&self.model);
+        let started = std::time::Instant::now();
         let answers = request
             .into_inner()
             .enumerate()
@@ -114,6 +130,6 @@ impl Classifier for ClassifierService {
                 *failed = answer.is_err();
                 future::ready(Some(answer))
             });
-        Ok(Response::new(Box::pin(answers)))
+        metrics::observe("ClassifyStream", started, Ok(Response::new(Box::pin(answers) as ResponseStream)))
     }
 }

@@ -233,6 +233,7 @@ fn retrain_blocking(state: &TrainerState, force: bool, tolerance: f64) -> Result
     } else if good_enough || force {
         let (loaded, _) = state.registry.activate(candidate.id()).map_err(store_status)?;
         state.model.replace(Arc::new(loaded));
+        super::metrics::active_model(candidate.id(), Some(previous.id()));
         let why = if good_enough {
             format!("held-out macro-F1 {candidate_f1:.4} vs {previous_f1:.4} (tolerance {tolerance})")
         } else {
@@ -330,9 +331,18 @@ impl Trainer for TrainerService {
             .map_err(|_| Status::failed_precondition("a retrain is already running; try again when it ends"))?;
         let state = Arc::clone(&self.state);
         let force = request.force;
+        let started = Instant::now();
         let outcome = tokio::task::spawn_blocking(move || retrain_blocking(&state, force, tolerance))
             .await
-            .map_err(|e| Status::internal(format!("retrain task failed: {e}")))??;
+            .map_err(|e| Status::internal(format!("retrain task failed: {e}")))
+            .and_then(|r| r);
+        let label = match &outcome {
+            Ok(o) if o.activated => "activated",
+            Ok(_) => "kept_previous",
+            Err(_) => "failed",
+        };
+        super::metrics::retrain(label, started.elapsed().as_secs_f64());
+        let outcome = outcome?;
         info!(
             candidate = outcome.candidate.0.id(),
             activated = outcome.activated,
@@ -387,6 +397,7 @@ impl Trainer for TrainerService {
             .map_err(|e| Status::internal(format!("activation task failed: {e}")))?
             .map_err(store_status)?;
         let version = version_to_proto(&info, model.id(), Some(&model));
+        super::metrics::active_model(model.id(), Some(&previous));
         self.state.model.replace(Arc::new(model));
         info!(model = %version.id, %previous, "model activated");
         Ok(Response::new(ActivateModelResponse { model: Some(version), previous }))

@@ -27,7 +27,7 @@ impl ServerProcess {
         let log_writer = std::sync::Arc::clone(&log);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("addr=").nth(1) {
+                if let Some(rest) = line.split(" addr=").nth(1) {
                     let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
                 }
                 log_writer.lock().expect("log lock").push(line);

@@ -1,0 +1,47 @@
+//! Prometheus metrics scraped from a live server.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+use common::process::ServerProcess;
+use common::tweet;
+use tweetguide::client::Client;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn scrape(port: u16) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("metrics port");
+    stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+}
+
+#[tokio::test]
+async fn metrics_count_requests_tweets_and_the_active_model() {
+    let port = free_port();
+    let data = tempfile::tempdir().expect("dir");
+    let server = ServerProcess::start(
+        &["--metrics-addr", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().expect("utf-8")],
+        &[],
+    );
+    let mut client = Client::connect(&server.addr).await.expect("client");
+    let response = client
+        .classify(vec![tweet("1", "Tous en grève contre la réforme !"), tweet("2", "New menu, book now")], None)
+        .await
+        .expect("classify");
+    client.classify(vec![tweet("bad", "")], None).await.expect_err("empty text");
+
+    let text = scrape(port);
+    let has = |needle: &str| text.lines().any(|l| l.starts_with(needle) || l.contains(needle));
+    assert!(has(r#"tweetguide_requests_total{rpc="Classify",code="OK"} 1"#), "{text}");
+    assert!(has(r#"tweetguide_requests_total{rpc="Classify",code="InvalidArgument"} 1"#), "{text}");
+    assert!(has(r#"tweetguide_tweets_classified_total{label="political"}"#), "{text}");
+    assert!(has("tweetguide_request_duration_seconds_bucket"), "{text}");
+    assert!(has(&format!(r#"tweetguide_active_model{{version="{}"}} 1"#, response.model_version)), "{text}");
+}
