@@ -28,7 +28,7 @@ async fn metrics_count_requests_tweets_and_the_active_model() {
     let data = tempfile::tempdir().expect("dir");
     let server = ServerProcess::start(
         &["--metrics-addr", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().expect("utf-8")],
-        &[],
+        &[("TWEETGUIDE_ADMIN_TOKEN", "metrics-test-token")],
     );
     let mut client = Client::connect(&server.addr).await.expect("client");
     let response = client
@@ -36,6 +36,8 @@ async fn metrics_count_requests_tweets_and_the_active_model() {
         .await
         .expect("classify");
     client.classify(vec![tweet("bad", "")], None).await.expect_err("empty text");
+    let mut admin = tweetguide::client::connect_admin(&server.addr, "metrics-test-token").await.expect("admin");
+    admin.list_models(tweetguide::proto::v1::ListModelsRequest {}).await.expect("list models");
 
     let text = scrape(port);
     let has = |needle: &str| text.lines().any(|l| l.starts_with(needle) || l.contains(needle));
@@ -43,5 +45,6 @@ async fn metrics_count_requests_tweets_and_the_active_model() {
     assert!(has(r#"tweetguide_requests_total{rpc="Classify",code="InvalidArgument"} 1"#), "{text}");
     assert!(has(r#"tweetguide_tweets_classified_total{label="political"}"#), "{text}");
     assert!(has("tweetguide_request_duration_seconds_bucket"), "{text}");
+    assert!(has(r#"tweetguide_requests_total{rpc="ListModels",code="OK"} 1"#), "{text}");
     assert!(has(&format!(r#"tweetguide_active_model{{version="{}"}} 1"#, response.model_version)), "{text}");
 }

@@ -288,9 +288,9 @@ mod indexmap_lite {
     }
 }
 
-#[tonic::async_trait]
-impl Trainer for TrainerService {
-    async fn add_examples(
+/// The handlers proper; the `Trainer` impl below adds metrics around them.
+impl TrainerService {
+    async fn handle_add_examples(
         &self,
         request: Request<AddExamplesRequest>,
     ) -> Result<Response<AddExamplesResponse>, Status> {
@@ -318,7 +318,7 @@ impl Trainer for TrainerService {
         }))
     }
 
-    async fn retrain(&self, request: Request<RetrainRequest>) -> Result<Response<RetrainResponse>, Status> {
+    async fn handle_retrain(&self, request: Request<RetrainRequest>) -> Result<Response<RetrainResponse>, Status> {
         let request = request.into_inner();
         let tolerance = request.tolerance.unwrap_or(DEFAULT_TOLERANCE);
         if !(0.0..=1.0).contains(&tolerance) {
@@ -365,13 +365,16 @@ impl Trainer for TrainerService {
         }))
     }
 
-    async fn list_models(&self, _request: Request<ListModelsRequest>) -> Result<Response<ListModelsResponse>, Status> {
+    async fn handle_list_models(
+        &self,
+        _request: Request<ListModelsRequest>,
+    ) -> Result<Response<ListModelsResponse>, Status> {
         let active = self.state.registry.active_id();
         let models = self.state.registry.list().iter().map(|v| version_to_proto(v, &active, None)).collect();
         Ok(Response::new(ListModelsResponse { models, active }))
     }
 
-    async fn get_model(&self, request: Request<GetModelRequest>) -> Result<Response<ModelVersion>, Status> {
+    async fn handle_get_model(&self, request: Request<GetModelRequest>) -> Result<Response<ModelVersion>, Status> {
         let id = request.into_inner().id;
         let info =
             self.state.registry.get(&id).ok_or_else(|| Status::not_found(format!("no kept model version {id:?}")))?;
@@ -383,7 +386,7 @@ impl Trainer for TrainerService {
         Ok(Response::new(version_to_proto(&info, &self.state.registry.active_id(), Some(&model))))
     }
 
-    async fn activate_model(
+    async fn handle_activate_model(
         &self,
         request: Request<ActivateModelRequest>,
     ) -> Result<Response<ActivateModelResponse>, Status> {
@@ -401,5 +404,39 @@ impl Trainer for TrainerService {
         self.state.model.replace(Arc::new(model));
         info!(model = %version.id, %previous, "model activated");
         Ok(Response::new(ActivateModelResponse { model: Some(version), previous }))
+    }
+}
+
+#[tonic::async_trait]
+impl Trainer for TrainerService {
+    async fn add_examples(
+        &self,
+        request: Request<AddExamplesRequest>,
+    ) -> Result<Response<AddExamplesResponse>, Status> {
+        let started = Instant::now();
+        super::metrics::observe("AddExamples", started, self.handle_add_examples(request).await)
+    }
+
+    async fn retrain(&self, request: Request<RetrainRequest>) -> Result<Response<RetrainResponse>, Status> {
+        let started = Instant::now();
+        super::metrics::observe("Retrain", started, self.handle_retrain(request).await)
+    }
+
+    async fn list_models(&self, request: Request<ListModelsRequest>) -> Result<Response<ListModelsResponse>, Status> {
+        let started = Instant::now();
+        super::metrics::observe("ListModels", started, self.handle_list_models(request).await)
+    }
+
+    async fn get_model(&self, request: Request<GetModelRequest>) -> Result<Response<ModelVersion>, Status> {
+        let started = Instant::now();
+        super::metrics::observe("GetModel", started, self.handle_get_model(request).await)
+    }
+
+    async fn activate_model(
+        &self,
+        request: Request<ActivateModelRequest>,
+    ) -> Result<Response<ActivateModelResponse>, Status> {
+        let started = Instant::now();
+        super::metrics::observe("ActivateModel", started, self.handle_activate_model(request).await)
     }
 }
