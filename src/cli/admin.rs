@@ -103,12 +103,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn category_name(category: i32) -> &'static str {
-    match v1::Category::try_from(category) {
-        Ok(v1::Category::SelfPromotion) => "self_promotion",
-        Ok(v1::Category::Sharing) => "sharing",
-        Ok(v1::Category::Political) => "political",
-        _ => "?",
-    }
+    tweetguide::Label::from_wire(category).map_or("?", tweetguide::Label::as_str)
 }
 
 pub fn examples(command: ExamplesCommand) -> anyhow::Result<ExitCode> {

@@ -60,7 +60,7 @@ impl PredictionRecord {
 
     /// From a server's answer; `None` if the server sent no usable label.
     pub fn from_remote(p: v1::Prediction, model_version: &str, with_id: bool) -> Option<Self> {
-        let label = Label::try_from(v1::Category::try_from(p.label).ok()?).ok()?;
+        let label = Label::from_wire(p.label)?;
         let probabilities = p.probabilities.unwrap_or_default();
         Some(PredictionRecord {
             id: with_id.then_some(p.id),

@@ -267,12 +267,7 @@ pub struct ReportError(String);
 pub fn report_from_proto(message: v1::TimelineReport, timeline: &Timeline) -> Result<Report, ReportError> {
     let err = |what: &str| ReportError(what.to_owned());
     let texts: HashMap<&str, &str> = timeline.tweets.iter().map(|t| (t.id.as_str(), t.text.as_str())).collect();
-    let label_of = |category: i32| {
-        v1::Category::try_from(category)
-            .ok()
-            .and_then(|c| Label::try_from(c).ok())
-            .ok_or_else(|| err("unknown category"))
-    };
+    let label_of = |category: i32| Label::from_wire(category).ok_or_else(|| err("unknown category"));
     let lang = if message.locale == "fr" { Lang::Fr } else { Lang::En };
     let stats = message.stats.ok_or_else(|| err("no statistics"))?;
     let by_label: BTreeMap<Label, u64> = [

@@ -21,6 +21,14 @@ impl From<Label> for v1::Category {
     }
 }
 
+impl Label {
+    /// The label of a `Category` as sent on the wire (`None` for unspecified
+    /// or unknown values).
+    pub fn from_wire(category: i32) -> Option<Label> {
+        v1::Category::try_from(category).ok().and_then(|c| Label::try_from(c).ok())
+    }
+}
+
 impl TryFrom<v1::Category> for Label {
     type Error = ();
 

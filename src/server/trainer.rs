@@ -169,12 +169,10 @@ fn examples_from_request(request: AddExamplesRequest) -> Result<Vec<LabelledTwee
         .enumerate()
         .map(|(i, example)| {
             let tweet = example.tweet.ok_or_else(|| validate::invalid(format!("examples[{i}].tweet"), "missing"))?;
-            validate::tweet(&format!("examples[{i}]"), 0, &tweet)
-                .map_err(|s| Status::invalid_argument(s.message().replacen("[0].", ".tweet.", 1)))?;
-            let label =
-                v1::Category::try_from(example.label).ok().and_then(|c| Label::try_from(c).ok()).ok_or_else(|| {
-                    validate::invalid(format!("examples[{i}].label"), "must be SELF_PROMOTION, SHARING or POLITICAL")
-                })?;
+            validate::tweet(validate::At { field: "examples", index: i, inner: ".tweet" }, &tweet)?;
+            let label = Label::from_wire(example.label).ok_or_else(|| {
+                validate::invalid(format!("examples[{i}].label"), "must be SELF_PROMOTION, SHARING or POLITICAL")
+            })?;
             let lang = match example.lang.as_str() {
                 "" => None,
                 code => Some(code.parse().map_err(|_| {

@@ -19,9 +19,23 @@ pub(crate) fn invalid(field: impl std::fmt::Display, reason: impl std::fmt::Disp
     Status::invalid_argument(format!("{field}: {reason}"))
 }
 
-/// Checks one tweet of a repeated field named `field`.
-pub(crate) fn tweet(field: &str, index: usize, tweet: &Tweet) -> Result<(), Status> {
-    let at = |name: &str| format!("{field}[{index}].{name}");
+/// Where a tweet sits in a request: `tweets[3]`, or `examples[3].tweet`.
+/// Formatted only when there is an error to report.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At<'a> {
+    /// The repeated field.
+    pub(crate) field: &'a str,
+    /// The element's index.
+    pub(crate) index: usize,
+    /// The path inside the element to the tweet, e.g. `.tweet`; empty when
+    /// the element is the tweet.
+    pub(crate) inner: &'a str,
+}
+
+/// Checks one tweet.
+pub(crate) fn tweet(location: At<'_>, tweet: &Tweet) -> Result<(), Status> {
+    let At { field, index, inner } = location;
+    let at = |name: &str| format!("{field}[{index}]{inner}.{name}");
     if tweet.text.trim().is_empty() {
         return Err(invalid(at("text"), "empty text"));
     }
@@ -55,7 +69,7 @@ pub(crate) fn tweets(field: &str, tweets: &[Tweet], max: usize) -> Result<(), St
     if tweets.len() > max {
         return Err(invalid(field, format!("{} tweets, over the limit of {max} per message", tweets.len())));
     }
-    tweets.iter().enumerate().try_for_each(|(i, t)| tweet(field, i, t))
+    tweets.iter().enumerate().try_for_each(|(index, t)| tweet(At { field, index, inner: "" }, t))
 }
 
 /// Checks a `ClassifyRequest`; returns the number of top features wanted.
@@ -84,7 +98,7 @@ pub(crate) fn timeline_request(request: &ScoreTimelineRequest, max_tweets: usize
     if request.tweets.len() > max_tweets {
         return Err(invalid("tweets", format!("{} tweets, over the limit of {max_tweets}", request.tweets.len())));
     }
-    request.tweets.iter().enumerate().try_for_each(|(i, t)| tweet("tweets", i, t))
+    request.tweets.iter().enumerate().try_for_each(|(index, t)| tweet(At { field: "tweets", index, inner: "" }, t))
 }
 
 /// Prefixes a status message with where it happened, keeping its code.
