@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod client;
 pub mod corpus;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod label;
 pub mod model;
 pub mod proto;

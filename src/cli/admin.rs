@@ -29,6 +29,8 @@ pub struct Connection {
     /// The server's data directory, to find its token file.
     #[arg(long, env = "TWEETGUIDE_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    tls: super::tls::ClientTlsArgs,
 }
 
 impl Connection {
@@ -44,7 +46,8 @@ impl Connection {
     }
 
     async fn connect(&self) -> anyhow::Result<AdminClient> {
-        Ok(client::connect_admin(&self.addr, &self.token()?).await?)
+        let tls = self.tls.config(&self.addr)?;
+        Ok(client::connect_admin_with(&self.addr, &self.token()?, tls.as_ref()).await?)
     }
 }
 

@@ -23,6 +23,8 @@ pub struct ClassifyArgs {
     /// to spread a batch over several servers).
     #[arg(long = "addr", value_name = "URL")]
     addrs: Vec<String>,
+    #[command(flatten)]
+    tls: super::tls::ClientTlsArgs,
     /// File of tweets to classify (`-` for stdin); predictions are written as
     /// JSON lines, in input order.
     #[arg(long, value_name = "FILE")]
@@ -156,7 +158,7 @@ fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         let mut clients = Vec::with_capacity(args.addrs.len());
         for addr in &args.addrs {
-            clients.push(Client::connect(addr).await?);
+            clients.push(Client::connect_with(addr, args.tls.config(addr)?.as_ref()).await?);
         }
         let mut out = open_output(args.output.as_ref())?;
         if !args.texts.is_empty() {

@@ -100,6 +100,8 @@ pub struct LoadtestArgs {
     /// Server to load (`http://127.0.0.1:50051` or `127.0.0.1:50051`).
     #[arg(long, value_name = "URL")]
     addr: String,
+    #[command(flatten)]
+    tls: super::tls::ClientTlsArgs,
     /// Call to repeat: `classify` (unary, `--batch` tweets per call),
     /// `stream` (one ClassifyStream per caller, `--batch` tweets per chunk) or
     /// `health` (grpc.health.v1 Check: a round trip that does no work, the floor).
@@ -552,7 +554,8 @@ pub fn run(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
 async fn load(args: &LoadtestArgs, plan: &Plan, pool: Arc<[Tweet]>) -> anyhow::Result<Summary> {
     // Connections are made before the clock starts: connecting is not what
     // is measured, and a wrong address fails here rather than as errors.
-    let channels = try_join_all((0..plan.connections).map(|_| client::connect_channel(&args.addr)))
+    let tls = args.tls.config(&args.addr)?;
+    let channels = try_join_all((0..plan.connections).map(|_| client::connect_channel_with(&args.addr, tls.as_ref())))
         .await
         .with_context(|| format!("cannot reach {}", args.addr))?;
     let histogram = Histogram::<u64>::new_with_bounds(1, HISTOGRAM_MAX_US, 3).context("cannot create a histogram")?;

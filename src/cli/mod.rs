@@ -6,6 +6,7 @@ mod loadtest;
 mod offline;
 mod score;
 mod serve;
+mod tls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

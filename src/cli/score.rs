@@ -18,6 +18,8 @@ pub struct ScoreArgs {
     /// Server to use.
     #[arg(long, value_name = "URL", env = "TWEETGUIDE_SERVER", default_value = "http://127.0.0.1:50051")]
     addr: String,
+    #[command(flatten)]
+    tls: super::tls::ClientTlsArgs,
     /// An account file (Twitter API v2 JSON, JSONL, CSV), an unzipped archive
     /// folder, or a folder of such accounts.
     #[arg(long, value_name = "PATH")]
@@ -134,7 +136,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let results = runtime.block_on(async {
-        let mut client = Client::connect(&args.addr).await?;
+        let mut client = Client::connect_with(&args.addr, args.tls.config(&args.addr)?.as_ref()).await?;
         let bar = super::classify::progress_bar("accounts scored");
         let mut results = Vec::with_capacity(accounts.len());
         for path in &accounts {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use clap::builder::TypedValueParser;
 use tracing::{info, warn};
 use tweetguide::model::TrainParams;
 use tweetguide::server::{self, ActiveModel, AdminToken, BaseCorpus, ServerOptions, Services, TrainerState};
@@ -28,15 +29,77 @@ pub struct ServeArgs {
     /// How many model versions to keep (the active one is always kept).
     #[arg(long, default_value_t = 10)]
     keep_models: usize,
-    /// Largest request message accepted, in bytes.
-    #[arg(long, default_value_t = server::DEFAULT_MAX_MESSAGE_BYTES)]
-    max_message_bytes: usize,
     /// Serve Prometheus metrics on this address (`/metrics`); off when absent.
     #[arg(long, env = "TWEETGUIDE_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
     /// Seconds in-flight calls get to finish after SIGINT or SIGTERM.
     #[arg(long, default_value_t = 30)]
     shutdown_grace: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    tls: super::tls::ServerTlsArgs,
+}
+
+/// What one caller may use; every limit is per call or per connection.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+struct LimitArgs {
+    /// Largest request message accepted, in bytes.
+    #[arg(long, default_value_t = server::DEFAULT_MAX_MESSAGE_BYTES, value_parser = clap::value_parser!(u32).range(1024..).map(|v| v as usize))]
+    max_message_bytes: usize,
+    /// Most tweets in one Classify request, ClassifyStream message or AddExamples request.
+    #[arg(long, default_value_t = server::DEFAULT_MAX_TWEETS_PER_MESSAGE, value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|v| v as usize))]
+    max_tweets_per_message: usize,
+    /// Calls one connection may have open at once (HTTP/2 streams); clients queue the others.
+    #[arg(long, default_value_t = server::DEFAULT_MAX_STREAMS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
+    max_streams_per_connection: u32,
+    /// Calls of one connection worked on at once; the others wait their turn.
+    #[arg(long, default_value_t = server::DEFAULT_MAX_REQUESTS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    max_requests_per_connection: usize,
+    /// Longest a call (or a whole stream) may run, e.g. `300s` or `5m`; a
+    /// caller's shorter `grpc-timeout` is honoured.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    max_deadline: Duration,
+    /// Ping idle connections this often (`off` never pings); a peer that does
+    /// not answer within --keepalive-timeout is disconnected and its calls freed.
+    #[arg(long, default_value = "60s", value_parser = parse_keepalive)]
+    keepalive_interval: Keepalive,
+    /// How long a keepalive ping may go unanswered.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    keepalive_timeout: Duration,
+}
+
+/// `--keepalive-interval`: a duration, or `off`.
+#[derive(Debug, Clone, Copy)]
+struct Keepalive(Option<Duration>);
+
+fn parse_keepalive(text: &str) -> Result<Keepalive, String> {
+    if text.eq_ignore_ascii_case("off") {
+        Ok(Keepalive(None))
+    } else {
+        parse_duration(text).map(|d| Keepalive(Some(d)))
+    }
+}
+
+/// `250ms`, `30s`, `5m`, `1h`; a bare number is seconds. Zero is refused:
+/// every limit it could set would stop the server from working.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let amount: u64 = digits.parse().map_err(|_| format!("{text:?} is not a duration like 500ms, 30s, 5m or 1h"))?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(amount),
+        "" | "s" => Duration::from_secs(amount),
+        "m" => Duration::from_secs(amount.saturating_mul(60)),
+        "h" => Duration::from_secs(amount.saturating_mul(3600)),
+        _ => return Err(format!("unknown unit {unit:?} in {text:?}: use ms, s, m or h")),
+    };
+    if duration.is_zero() {
+        return Err("must be more than zero".to_owned());
+    }
+    Ok(duration)
 }
 
 /// The data directory: the flag, `TWEETGUIDE_DATA_DIR`, or the user's data folder.
@@ -49,27 +112,34 @@ pub(crate) fn data_dir(given: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Starts listening for SIGINT (Ctrl-C) and SIGTERM at once, not when first
+/// polled, so a signal sent as soon as the address is logged is not missed;
+/// the future resolves on the first of them. Must run inside the runtime.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(error) => {
-                warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-                let _ = interrupt.await;
-                return;
+        use tokio::signal::unix::{SignalKind, signal};
+        let listeners = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()));
+        async move {
+            match listeners {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                (Err(error), _) | (_, Err(error)) => {
+                    warn!(%error, "cannot listen for SIGINT or SIGTERM: the server stops only when killed");
+                    std::future::pending::<()>().await;
+                }
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -77,16 +147,13 @@ async fn shutdown_signal() {
 fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
     let dir = data_dir(args.data_dir.as_ref())?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
-    let (initial, origin) = match &args.model {
-        Some(path) => (super::load_model(Some(path))?, "file"),
-        None => (super::load_model(None)?, "builtin"),
+    let model = super::load_model(args.model.as_ref())?;
+    let initial = match args.model {
+        Some(_) => tweetguide::store::Initial::File(&model),
+        None => tweetguide::store::Initial::Builtin(&model),
     };
-    let (registry, mut active) = ModelRegistry::open(&dir.join("models"), args.keep_models, &initial, origin)
+    let (registry, active) = ModelRegistry::open(&dir.join("models"), args.keep_models, initial)
         .with_context(|| format!("cannot open model versions in {}", dir.display()))?;
-    if args.model.is_some() && active.id() != initial.id() {
-        registry.register(&initial, Some(active.id()), 0, origin)?;
-        active = registry.activate(initial.id())?.0;
-    }
     let store = SqliteStore::open(&dir.join("examples.sqlite"))
         .with_context(|| format!("cannot open the example database in {}", dir.display()))?;
     let token = match std::env::var("TWEETGUIDE_ADMIN_TOKEN") {
@@ -110,9 +177,11 @@ fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let tls = args.tls.config()?;
     let services = open_state(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
+        let shutdown = shutdown_signal();
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -126,13 +195,22 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             addr = %local,
             model = model.id(),
             features = model.vocabulary_size(),
+            tls = args.tls.mode(),
             "tweetguide serving tweetguide.v1 (health and reflection on)"
         );
+        let limits = &args.limits;
         let options = ServerOptions {
-            max_message_bytes: args.max_message_bytes,
+            max_message_bytes: limits.max_message_bytes,
+            max_tweets_per_message: limits.max_tweets_per_message,
+            max_streams_per_connection: limits.max_streams_per_connection,
+            max_requests_per_connection: limits.max_requests_per_connection,
+            max_deadline: limits.max_deadline,
+            keepalive_interval: limits.keepalive_interval.0,
+            keepalive_timeout: limits.keepalive_timeout,
+            tls,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         };
-        server::serve(listener, services, options, shutdown_signal()).await?;
+        server::serve(listener, services, options, shutdown).await?;
         info!("stopped");
         Ok(ExitCode::SUCCESS)
     })

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tonic::{Status, Streaming};
 
 use crate::audit::{AuditOptions, Report, Timeline};
@@ -36,7 +36,7 @@ pub enum ClientError {
     #[error("invalid server address {addr:?}: {reason}")]
     Address { addr: String, reason: String },
     /// The server could not be reached.
-    #[error("cannot connect to {addr}: {source}")]
+    #[error("cannot connect to {addr}: {}", causes(source))]
     Connect { addr: String, source: tonic::transport::Error },
     /// The server answered with an error.
     #[error("server error ({}): {}", .0.code(), .0.message())]
@@ -56,6 +56,19 @@ pub enum ClientError {
     /// The reader thread died.
     #[error("input reader failed: {0}")]
     Reader(String),
+}
+
+/// An error and its causes on one line: tonic's own message is only
+/// "transport error", the useful part (refused, bad certificate...) is below it.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Adds `authorization: Bearer <token>` to every call, for the Trainer service.
@@ -80,26 +93,52 @@ pub type AdminClient = TrainerClient<tonic::service::interceptor::InterceptedSer
 
 /// Connects to the Trainer service of `addr` with the admin `token`.
 pub async fn connect_admin(addr: &str, token: &str) -> Result<AdminClient, ClientError> {
+    connect_admin_with(addr, token, None).await
+}
+
+/// [`connect_admin`] over TLS when `tls` is given. The token is still sent:
+/// TLS protects it on the wire, it does not replace it.
+pub async fn connect_admin_with(
+    addr: &str,
+    token: &str,
+    tls: Option<&ClientTlsConfig>,
+) -> Result<AdminClient, ClientError> {
     let value = format!("Bearer {}", token.trim()).parse().map_err(|_| ClientError::Address {
         addr: addr.to_owned(),
         reason: "the token is not printable ASCII".to_owned(),
     })?;
-    let channel = connect_channel(addr).await?;
+    let channel = connect_channel_with(addr, tls).await?;
     Ok(TrainerClient::with_interceptor(channel, BearerToken(value)).max_decoding_message_size(MAX_RESPONSE_BYTES))
 }
 
-/// Accepts `host:port` as well as `http://host:port`.
+/// Accepts `host:port` as well as `http://host:port` or `https://host:port`.
 pub fn normalise_address(addr: &str) -> String {
     if addr.contains("://") { addr.to_owned() } else { format!("http://{addr}") }
 }
 
 /// Opens a channel to a tweetguide server.
 pub async fn connect_channel(addr: &str) -> Result<Channel, ClientError> {
-    let uri = normalise_address(addr);
-    let endpoint = Endpoint::from_shared(uri.clone())
-        .map_err(|e| ClientError::Address { addr: addr.to_owned(), reason: e.to_string() })?
+    connect_channel_with(addr, None).await
+}
+
+/// Opens a channel, over TLS when `tls` is given (a bare `host:port` then
+/// means `https://host:port`).
+pub async fn connect_channel_with(addr: &str, tls: Option<&ClientTlsConfig>) -> Result<Channel, ClientError> {
+    let uri = match tls {
+        Some(_) if !addr.contains("://") => format!("https://{addr}"),
+        _ => normalise_address(addr),
+    };
+    let bad_address = |reason: String| ClientError::Address { addr: addr.to_owned(), reason };
+    if tls.is_some() && uri.starts_with("http://") {
+        return Err(bad_address("TLS options were given for an http:// address: use https://".to_owned()));
+    }
+    let mut endpoint = Endpoint::from_shared(uri.clone())
+        .map_err(|e| bad_address(e.to_string()))?
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true);
+    if let Some(tls) = tls {
+        endpoint = endpoint.tls_config(tls.clone()).map_err(|e| bad_address(e.to_string()))?;
+    }
     endpoint.connect().await.map_err(|source| ClientError::Connect { addr: uri, source })
 }
 
@@ -114,6 +153,11 @@ impl Client {
     /// Connects to `addr` (`http://127.0.0.1:50051` or `127.0.0.1:50051`).
     pub async fn connect(addr: &str) -> Result<Client, ClientError> {
         Ok(Client::from_channel(connect_channel(addr).await?))
+    }
+
+    /// Connects over TLS when `tls` is given (see [`connect_channel_with`]).
+    pub async fn connect_with(addr: &str, tls: Option<&ClientTlsConfig>) -> Result<Client, ClientError> {
+        Ok(Client::from_channel(connect_channel_with(addr, tls).await?))
     }
 
     /// Uses an existing channel.

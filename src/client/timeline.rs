@@ -113,14 +113,34 @@ pub fn read_timeline(
         TimelineFormat::Jsonl => Layout::Jsonl,
         TimelineFormat::Csv => Layout::Csv,
     };
-    let timeline = match layout {
-        Layout::TwitterV2 => parse_v2(&text, overrides.default_avatar.is_some()),
-        Layout::ArchiveFile => parse_archive_tweets(&text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
-        Layout::Jsonl => parse_jsonl(&text),
-        Layout::Csv => parse_csv(&text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
-    }
-    .map_err(|reason| format_error(path, reason))?;
+    let timeline =
+        parse_layout(layout, &text, overrides.default_avatar.is_some()).map_err(|reason| format_error(path, reason))?;
     Ok(finish(timeline, overrides, || name_of(path, true)))
+}
+
+/// Reads an account from text already in memory (a file's content, or
+/// standard input). `Auto` tells the format from the first characters; an
+/// archive folder cannot be given this way. The error says what is wrong and
+/// where (line, page or element).
+pub fn parse_timeline(text: &str, format: TimelineFormat) -> Result<Timeline, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let layout = match format {
+        TimelineFormat::Auto => sniff(text).ok_or("the text is empty, so its format cannot be told")?,
+        TimelineFormat::TwitterV2 => Layout::TwitterV2,
+        TimelineFormat::Archive => Layout::ArchiveFile,
+        TimelineFormat::Jsonl => Layout::Jsonl,
+        TimelineFormat::Csv => Layout::Csv,
+    };
+    parse_layout(layout, text, false)
+}
+
+fn parse_layout(layout: Layout, text: &str, avatar_given: bool) -> Result<Timeline, String> {
+    match layout {
+        Layout::TwitterV2 => parse_v2(text, avatar_given),
+        Layout::ArchiveFile => parse_archive_tweets(text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
+        Layout::Jsonl => parse_jsonl(text),
+        Layout::Csv => parse_csv(text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
+    }
 }
 
 /// The accounts in a folder: each file (.json, .jsonl, .ndjson, .csv, .js) or

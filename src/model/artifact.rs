@@ -23,6 +23,8 @@ const MAGIC: &[u8] = b"tweetguide-model\n";
 /// Version of the layout below; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 const CHECKSUM_LEN: usize = 32;
+/// Lowest log-probability a model file may hold (see `validate`).
+const MIN_LOG_PROBABILITY: f64 = -1e6;
 
 /// Why a model file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -96,8 +98,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Scorer, String), ModelF
     if &actual != checksum {
         return Err(ModelFileError::Corrupt("checksum mismatch (truncated or altered file)".to_owned()));
     }
-    let payload: Payload =
-        postcard::from_bytes(body).map_err(|e| ModelFileError::Corrupt(format!("undecodable payload: {e}")))?;
+    let (payload, trailing): (Payload, &[u8]) =
+        postcard::take_from_bytes(body).map_err(|e| ModelFileError::Corrupt(format!("undecodable payload: {e}")))?;
+    if !trailing.is_empty() {
+        return Err(ModelFileError::Corrupt(format!("{} unexpected bytes after the payload", trailing.len())));
+    }
     validate(&payload)?;
     let tokenizer = Tokenizer::new(payload.info.tokenizer.clone())?;
     let scorer = Scorer::new(tokenizer, payload.features, payload.weights, payload.log_priors);
@@ -116,9 +121,11 @@ fn validate(payload: &Payload) -> Result<(), ModelFileError> {
     if !payload.features.windows(2).all(|w| w[0] < w[1]) {
         return bad("feature names are not sorted and unique");
     }
-    let finite = |w: &ClassWeights| w.iter().all(|v| v.is_finite() && *v <= 0.0);
-    if !finite(&payload.log_priors) || !payload.weights.iter().all(finite) {
-        return bad("log-probabilities must be finite and not positive");
+    // A trained model's log-probabilities are a few dozen below zero at most;
+    // the bound keeps the sum over a 25,000-character text finite and precise.
+    let plausible = |w: &ClassWeights| w.iter().all(|v| (MIN_LOG_PROBABILITY..=0.0).contains(v));
+    if !plausible(&payload.log_priors) || !payload.weights.iter().all(plausible) {
+        return bad("log-probabilities must be finite, between -1e6 and 0");
     }
     Ok(())
 }

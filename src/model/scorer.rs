@@ -113,8 +113,10 @@ impl Scorer {
     /// log-likelihoods are all far below -745 still gives finite values.
     pub(crate) fn log_proba(jll: &ClassWeights) -> ClassWeights {
         let max = jll.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let log_sum = max + jll.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
-        jll.map(|v| v - log_sum)
+        // Shift first, then subtract the log of the sum: `v - (max + ln sum)`
+        // would lose the `ln sum` term entirely once |max| is beyond 1e16.
+        let ln_sum = jll.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+        jll.map(|v| (v - max) - ln_sum)
     }
 
     fn best(jll: &ClassWeights) -> Label {
@@ -169,6 +171,16 @@ impl Scorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalisation_keeps_its_precision_far_below_zero() {
+        // Found by fuzzing the model loader: `v - (max + ln sum)` rounds the
+        // `ln 2` away here and gave probabilities [1, 1, 0].
+        let p = Scorer::log_proba(&[-1e300, -1e300, -1e301]).map(f64::exp);
+        assert_eq!(p, [0.5, 0.5, 0.0]);
+        let p = Scorer::log_proba(&[-3e6, -3e6 - 2f64.ln(), -4e6]).map(f64::exp);
+        assert!((p[0] - 2.0 / 3.0).abs() < 1e-9 && (p[1] - 1.0 / 3.0).abs() < 1e-9, "{p:?}");
+    }
 
     fn toy() -> Scorer {
         // "grève" strongly political, "promo" strongly self-promotion.

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use futures_util::{Stream, StreamExt, future};
 use tonic::{Code, Request, Response, Status, Streaming};
 
-use super::metrics;
+use super::deadline::CallDeadline;
+use super::metrics::{self, OpenStream};
 use super::state::ActiveModel;
 use super::validate;
 use crate::Label;
@@ -26,12 +27,31 @@ const STREAM_PIPELINE: usize = 2;
 #[derive(Debug, Clone)]
 pub struct ClassifierService {
     model: Arc<ActiveModel>,
+    max_tweets: usize,
 }
 
 impl ClassifierService {
-    pub(crate) fn new(model: Arc<ActiveModel>) -> Self {
-        ClassifierService { model }
+    /// `max_tweets` bounds each message.
+    pub(crate) fn new(model: Arc<ActiveModel>, max_tweets: usize) -> Self {
+        ClassifierService { model, max_tweets }
     }
+}
+
+/// Ends `answers` with `DEADLINE_EXCEEDED` once `deadline` passes.
+fn until_deadline(answers: ResponseStream, deadline: Option<CallDeadline>, open: OpenStream) -> ResponseStream {
+    let Some(CallDeadline(deadline)) = deadline else { return answers };
+    let expiry = Box::pin(tokio::time::sleep_until(deadline));
+    Box::pin(futures_util::stream::unfold(Some((answers, expiry, open)), move |state| async move {
+        let (mut answers, mut expiry, open) = state?;
+        tokio::select! {
+            biased;
+            answer = answers.next() => answer.map(|answer| (answer, Some((answers, expiry, open)))),
+            () = &mut expiry => Some((
+                Err(Status::deadline_exceeded("deadline exceeded: the stream was still open")),
+                None,
+            )),
+        }
+    }))
 }
 
 pub(crate) fn to_proto(id: String, p: &Prediction) -> v1::Prediction {
@@ -51,7 +71,7 @@ pub(crate) fn to_proto(id: String, p: &Prediction) -> v1::Prediction {
     }
 }
 
-fn score_now(model: &Model, tweets: Vec<Tweet>, top_k: usize) -> ClassifyResponse {
+pub(crate) fn score_now(model: &Model, tweets: Vec<Tweet>, top_k: usize) -> ClassifyResponse {
     thread_local! {
         static SCRATCH: std::cell::RefCell<ScoreScratch> = std::cell::RefCell::new(ScoreScratch::default());
     }
@@ -94,7 +114,7 @@ impl Classifier for ClassifierService {
     async fn classify(&self, request: Request<ClassifyRequest>) -> Result<Response<ClassifyResponse>, Status> {
         let started = std::time::Instant::now();
         let request = request.into_inner();
-        let result = match validate::classify_request(&request) {
+        let result = match validate::classify_request(&request, self.max_tweets) {
             Ok(top_k) => score(self.model.snapshot(), request.tweets, top_k).await.map(Response::new),
             Err(status) => Err(status),
         };
@@ -108,7 +128,10 @@ impl Classifier for ClassifierService {
         request: Request<Streaming<ClassifyRequest>>,
     ) -> Result<Response<ResponseStream>, Status> {
         let active = Arc::clone(&self.model);
+        let max_tweets = self.max_tweets;
         let started = std::time::Instant::now();
+        let deadline = request.extensions().get::<CallDeadline>().copied();
+        let open = OpenStream::new();
         let answers = request
             .into_inner()
             .enumerate()
@@ -116,7 +139,7 @@ impl Classifier for ClassifierService {
                 let active = Arc::clone(&active);
                 async move {
                     let request = message.map_err(|s| validate::within(&format!("chunk {chunk}"), caller_error(s)))?;
-                    let top_k = validate::classify_request(&request)
+                    let top_k = validate::classify_request(&request, max_tweets)
                         .map_err(|s| validate::within(&format!("chunk {chunk}"), s))?;
                     score(active.snapshot(), request.tweets, top_k).await
                 }
@@ -130,6 +153,7 @@ impl Classifier for ClassifierService {
                 *failed = answer.is_err();
                 future::ready(Some(answer))
             });
-        metrics::observe("ClassifyStream", started, Ok(Response::new(Box::pin(answers) as ResponseStream)))
+        let answers = until_deadline(Box::pin(answers), deadline, open);
+        metrics::observe("ClassifyStream", started, Ok(Response::new(answers)))
     }
 }

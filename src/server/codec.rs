@@ -71,16 +71,17 @@ impl<U: Message + Default> Decoder for ProtoDecoder<U> {
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         let len = buf.remaining();
-        let bytes = buf.copy_to_bytes(len);
-        match U::decode(bytes.clone()) {
-            Ok(message) => Ok(Some(message)),
-            Err(error) => Err(Status::invalid_argument(describe_decode_error::<U>(&bytes, &error))),
-        }
+        decode_message(buf.copy_to_bytes(len)).map(Some)
     }
 
     fn buffer_settings(&self) -> BufferSettings {
         BufferSettings::default()
     }
+}
+
+/// Decodes one request message; a malformed one is `INVALID_ARGUMENT` naming the field and index.
+pub(crate) fn decode_message<U: Message + Default>(bytes: prost::bytes::Bytes) -> Result<U, Status> {
+    U::decode(bytes.clone()).map_err(|error| Status::invalid_argument(describe_decode_error::<U>(&bytes, &error)))
 }
 
 /// Turns prost's error (innermost field first: `Tweet.text: ClassifyRequest.tweets:

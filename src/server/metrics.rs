@@ -44,6 +44,23 @@ pub(crate) fn retrain(outcome: &'static str, seconds: f64) {
     histogram!("tweetguide_retrain_duration_seconds").record(seconds);
 }
 
+/// Counts an open ClassifyStream until dropped, however the stream ends:
+/// finished, failed, past its deadline, or abandoned by a client that went away.
+pub(crate) struct OpenStream(());
+
+impl OpenStream {
+    pub(crate) fn new() -> Self {
+        gauge!("tweetguide_streams_open").increment(1.0);
+        OpenStream(())
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        gauge!("tweetguide_streams_open").decrement(1.0);
+    }
+}
+
 /// Installs the Prometheus exporter, serving `/metrics` on `addr`. Must run
 /// inside the tokio runtime.
 pub fn install_exporter(addr: std::net::SocketAddr) -> Result<(), String> {

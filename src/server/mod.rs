@@ -8,6 +8,8 @@ mod auditor;
 mod auth;
 mod classifier;
 pub mod codec;
+mod deadline;
+mod fuzz;
 mod metrics;
 mod state;
 mod trainer;
@@ -28,6 +30,8 @@ use tracing::{info, warn};
 pub use auditor::{AuditorService, MAX_TIMELINE_TWEETS};
 pub use auth::{AdminToken, TOKEN_FILE};
 pub use classifier::ClassifierService;
+#[doc(hidden)]
+pub use fuzz::fuzz_request;
 pub use metrics::install_exporter;
 pub use state::ActiveModel;
 pub use trainer::{BaseCorpus, DEFAULT_TOLERANCE, TrainerService, TrainerState};
@@ -42,18 +46,62 @@ use crate::proto::v1::trainer_server::TrainerServer;
 /// are under 12 MiB even with 4-byte characters and every optional field.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
-/// How the server runs.
+/// How the server runs, and the limits that keep one caller from starving the others.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// Largest request message accepted, in bytes (larger: `INVALID_ARGUMENT`).
     pub max_message_bytes: usize,
+    /// Most tweets in one Classify request, one ClassifyStream message or one
+    /// AddExamples request (more: `INVALID_ARGUMENT`).
+    pub max_tweets_per_message: usize,
+    /// HTTP/2 streams (calls) one connection may have open at once; a client
+    /// queues the calls beyond it until one finishes.
+    pub max_streams_per_connection: u32,
+    /// Calls of one connection being worked on at once; the others wait in
+    /// arrival order, so one busy connection cannot take every thread.
+    pub max_requests_per_connection: usize,
+    /// The longest any call may run. A caller's own deadline (`grpc-timeout`)
+    /// is honoured when shorter; calls past it end with `DEADLINE_EXCEEDED`.
+    /// For streams it bounds the whole stream.
+    pub max_deadline: Duration,
+    /// How often an idle connection is pinged; `None` never pings.
+    pub keepalive_interval: Option<Duration>,
+    /// How long a ping may go unanswered before the connection is closed and
+    /// everything its calls held is freed.
+    pub keepalive_timeout: Duration,
+    /// Serve TLS (and, when it names client CAs, mutual TLS) instead of plain HTTP/2.
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
     /// After a shutdown signal, how long in-flight calls may take to finish.
     pub shutdown_grace: Duration,
 }
 
+/// Most tweets per message unless the operator says otherwise.
+pub const DEFAULT_MAX_TWEETS_PER_MESSAGE: usize = MAX_TWEETS_PER_MESSAGE;
+/// Most open calls per connection: enough for a client multiplexing a busy
+/// pipeline, far below what would exhaust memory.
+pub const DEFAULT_MAX_STREAMS_PER_CONNECTION: u32 = 128;
+/// Most calls of one connection worked on at once.
+pub const DEFAULT_MAX_REQUESTS_PER_CONNECTION: usize = 64;
+/// Cap on call deadlines: a retrain on a large example set takes about a minute.
+pub const DEFAULT_MAX_DEADLINE: Duration = Duration::from_secs(300);
+/// HTTP/2 keepalive ping interval.
+pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(60);
+/// How long a keepalive ping may go unanswered.
+pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES, shutdown_grace: Duration::from_secs(30) }
+        ServerOptions {
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_tweets_per_message: DEFAULT_MAX_TWEETS_PER_MESSAGE,
+            max_streams_per_connection: DEFAULT_MAX_STREAMS_PER_CONNECTION,
+            max_requests_per_connection: DEFAULT_MAX_REQUESTS_PER_CONNECTION,
+            max_deadline: DEFAULT_MAX_DEADLINE,
+            keepalive_interval: Some(DEFAULT_KEEPALIVE_INTERVAL),
+            keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
+            tls: None,
+            shutdown_grace: Duration::from_secs(30),
+        }
     }
 }
 
@@ -122,7 +170,7 @@ pub async fn serve(
 
     let Services { model, trainer } = services;
     metrics::active_model(model.snapshot().id(), None);
-    let classifier = ClassifierServer::new(ClassifierService::new(Arc::clone(&model)))
+    let classifier = ClassifierServer::new(ClassifierService::new(Arc::clone(&model), options.max_tweets_per_message))
         .max_decoding_message_size(options.max_message_bytes);
     let auditor = AuditorServer::new(AuditorService::new(model)).max_decoding_message_size(options.max_message_bytes);
 
@@ -141,7 +189,8 @@ pub async fn serve(
     };
     let trainer = trainer.map(|(state, token)| {
         tonic::service::interceptor::InterceptedService::new(
-            TrainerServer::new(TrainerService::new(state)).max_decoding_message_size(options.max_message_bytes),
+            TrainerServer::new(TrainerService::new(state, options.max_tweets_per_message))
+                .max_decoding_message_size(options.max_message_bytes),
             move |request| token.check(request),
         )
     });
@@ -151,8 +200,17 @@ pub async fn serve(
     // Without TCP_NODELAY, a multi-frame answer waits ~40 ms for the
     // client's delayed ACK (Nagle): every batch call would take 44 ms.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let server = Server::builder()
+    let mut builder = Server::builder()
+        .max_concurrent_streams(options.max_streams_per_connection)
+        .concurrency_limit_per_connection(options.max_requests_per_connection)
+        .http2_keepalive_interval(options.keepalive_interval)
+        .http2_keepalive_timeout(Some(options.keepalive_timeout));
+    if let Some(tls) = options.tls {
+        builder = builder.tls_config(tls)?;
+    }
+    let server = builder
         .layer(MapResponseLayer::new(oversize_is_invalid_argument))
+        .layer(deadline::DeadlineLayer { cap: options.max_deadline })
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

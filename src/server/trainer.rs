@@ -60,7 +60,7 @@ pub struct TrainerState {
     pub(crate) registry: Arc<ModelRegistry>,
     pub(crate) corpus: Arc<BaseCorpus>,
     pub(crate) params: TrainParams,
-    retraining: tokio::sync::Mutex<()>,
+    retraining: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for TrainerState {
@@ -84,7 +84,7 @@ impl TrainerState {
             registry,
             corpus: Arc::new(corpus),
             params,
-            retraining: tokio::sync::Mutex::new(()),
+            retraining: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 }
@@ -93,20 +93,46 @@ impl TrainerState {
 #[derive(Debug, Clone)]
 pub struct TrainerService {
     state: Arc<TrainerState>,
+    max_examples: usize,
 }
 
 impl TrainerService {
-    pub(crate) fn new(state: Arc<TrainerState>) -> Self {
-        TrainerService { state }
+    /// `max_examples`: most examples one AddExamples call may carry.
+    pub(crate) fn new(state: Arc<TrainerState>, max_examples: usize) -> Self {
+        TrainerService { state, max_examples }
     }
 }
 
+/// What a failed Trainer call left behind, for the error message: every store
+/// operation either completes or changes nothing.
+const NOTHING_CHANGED: &str = "nothing was changed";
+const NOTHING_STORED: &str = "nothing was stored";
+
 fn store_status(error: StoreError) -> Status {
+    store_status_after(error, NOTHING_CHANGED)
+}
+
+/// Maps a store failure to the code that tells the caller what to do: retry
+/// later (locked), have the operator fix the server's disk or permissions
+/// (full, read-only), or report a fault (anything else).
+fn store_status_after(error: StoreError, unchanged: &str) -> Status {
     match error {
         StoreError::UnknownVersion(id) => Status::not_found(format!("no kept model version {id:?}")),
+        StoreError::Locked { .. } => {
+            warn!(error = %error, "example database locked");
+            Status::unavailable(format!("{error}; {unchanged}"))
+        }
+        StoreError::ReadOnly { .. } => {
+            warn!(error = %error, "example database read-only");
+            Status::failed_precondition(format!("{error}; {unchanged}"))
+        }
+        StoreError::Full { .. } => {
+            warn!(error = %error, "disk full");
+            Status::resource_exhausted(format!("{error}; {unchanged}"))
+        }
         other => {
             warn!(error = %other, "storage failure");
-            Status::internal(format!("storage failure, nothing was changed: {other}"))
+            Status::internal(format!("storage failure, {unchanged}: {other}"))
         }
     }
 }
@@ -152,8 +178,7 @@ fn version_to_proto(info: &VersionInfo, active: &str, model: Option<&Model>) -> 
 }
 
 /// Checks an AddExamples request and turns it into labelled tweets.
-fn examples_from_request(request: AddExamplesRequest) -> Result<Vec<LabelledTweet>, Status> {
-    let max = validate::MAX_TWEETS_PER_MESSAGE;
+pub(crate) fn examples_from_request(request: AddExamplesRequest, max: usize) -> Result<Vec<LabelledTweet>, Status> {
     if request.examples.is_empty() {
         return Err(validate::invalid("examples", "no example given"));
     }
@@ -224,12 +249,17 @@ fn retrain_blocking(state: &TrainerState, force: bool, tolerance: f64) -> Result
     let previous_info = state.registry.get(previous.id());
     let previous_f1 = previous.evaluate(&state.corpus.held_out).macro_f1;
     let candidate_f1 = candidate.info().held_out.as_ref().map_or(0.0, |m| m.macro_f1);
-    let info = state.registry.register(&candidate, Some(previous.id()), added, "retrain").map_err(store_status)?;
+    let info = state
+        .registry
+        .register(&candidate, Some(previous.id()), added, "retrain")
+        .map_err(|e| store_status_after(e, "the new model was not kept and the active model is unchanged"))?;
     let good_enough = candidate_f1 >= previous_f1 - tolerance;
     let (activated, reason) = if candidate.id() == previous.id() {
         (false, "the new model is identical to the active one".to_owned())
     } else if good_enough || force {
-        let (loaded, _) = state.registry.activate(candidate.id()).map_err(store_status)?;
+        let (loaded, _) = state.registry.activate(candidate.id()).map_err(|e| {
+            store_status_after(e, "the new model is kept but not active; the active model is unchanged")
+        })?;
         state.model.replace(Arc::new(loaded));
         super::metrics::active_model(candidate.id(), Some(previous.id()));
         let why = if good_enough {
@@ -292,12 +322,12 @@ impl TrainerService {
         &self,
         request: Request<AddExamplesRequest>,
     ) -> Result<Response<AddExamplesResponse>, Status> {
-        let examples = examples_from_request(request.into_inner())?;
+        let examples = examples_from_request(request.into_inner(), self.max_examples)?;
         let store = Arc::clone(&self.state.store);
         let outcome = tokio::task::spawn_blocking(move || store.add(&examples))
             .await
             .map_err(|e| Status::internal(format!("storage task failed: {e}")))?
-            .map_err(store_status)?;
+            .map_err(|e| store_status_after(e, NOTHING_STORED))?;
         info!(added = outcome.added, updated = outcome.updated, duplicates = outcome.duplicates, "examples stored");
         Ok(Response::new(AddExamplesResponse {
             added: outcome.added,
@@ -322,32 +352,37 @@ impl TrainerService {
         if !(0.0..=1.0).contains(&tolerance) {
             return Err(validate::invalid("tolerance", format!("{tolerance} is not between 0 and 1")));
         }
-        let _guard = self
-            .state
-            .retraining
-            .try_lock()
+        // The guard moves into the task: a caller that leaves (deadline,
+        // disconnect) does not end the retrain, and no second one may start
+        // until it has finished and logged its outcome.
+        let guard = Arc::clone(&self.state.retraining)
+            .try_lock_owned()
             .map_err(|_| Status::failed_precondition("a retrain is already running; try again when it ends"))?;
         let state = Arc::clone(&self.state);
         let force = request.force;
-        let started = Instant::now();
-        let outcome = tokio::task::spawn_blocking(move || retrain_blocking(&state, force, tolerance))
-            .await
-            .map_err(|e| Status::internal(format!("retrain task failed: {e}")))
-            .and_then(|r| r);
-        let label = match &outcome {
-            Ok(o) if o.activated => "activated",
-            Ok(_) => "kept_previous",
-            Err(_) => "failed",
-        };
-        super::metrics::retrain(label, started.elapsed().as_secs_f64());
-        let outcome = outcome?;
-        info!(
-            candidate = outcome.candidate.0.id(),
-            activated = outcome.activated,
-            seconds = outcome.seconds,
-            reason = %outcome.reason,
-            "retrain finished"
-        );
+        let outcome = tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            let started = Instant::now();
+            let outcome = retrain_blocking(&state, force, tolerance);
+            let label = match &outcome {
+                Ok(o) if o.activated => "activated",
+                Ok(_) => "kept_previous",
+                Err(_) => "failed",
+            };
+            super::metrics::retrain(label, started.elapsed().as_secs_f64());
+            if let Ok(outcome) = &outcome {
+                info!(
+                    candidate = outcome.candidate.0.id(),
+                    activated = outcome.activated,
+                    seconds = outcome.seconds,
+                    reason = %outcome.reason,
+                    "retrain finished"
+                );
+            }
+            outcome
+        })
+        .await
+        .map_err(|e| Status::internal(format!("retrain task failed: {e}")))??;
         let active = self.state.registry.active_id();
         let previous = match &outcome.previous.1 {
             Some(info) => version_to_proto(info, &active, Some(&outcome.previous.0)),

@@ -7,7 +7,8 @@ use crate::corpus::MAX_TEXT_CHARS;
 use crate::model::DEFAULT_TOP_FEATURES;
 use crate::proto::v1::{ClassifyRequest, ScoreTimelineRequest, Tweet, TweetKind};
 
-/// Most tweets accepted in one request message.
+/// Most tweets accepted in one request message, unless the operator sets
+/// another limit (`serve --max-tweets-per-message`).
 pub const MAX_TWEETS_PER_MESSAGE: usize = 10_000;
 /// Longest tweet id accepted, in bytes.
 pub const MAX_ID_BYTES: usize = 256;
@@ -72,13 +73,13 @@ pub(crate) fn tweets(field: &str, tweets: &[Tweet], max: usize) -> Result<(), St
     tweets.iter().enumerate().try_for_each(|(index, t)| tweet(At { field, index, inner: "" }, t))
 }
 
-/// Checks a `ClassifyRequest`; returns the number of top features wanted.
-pub(crate) fn classify_request(request: &ClassifyRequest) -> Result<usize, Status> {
+/// Checks a `ClassifyRequest` of at most `max_tweets`; returns the number of top features wanted.
+pub(crate) fn classify_request(request: &ClassifyRequest, max_tweets: usize) -> Result<usize, Status> {
     let top = request.top_features.unwrap_or(DEFAULT_TOP_FEATURES as u32);
     if top > MAX_TOP_FEATURES {
         return Err(invalid("top_features", format!("{top} is over the maximum of {MAX_TOP_FEATURES}")));
     }
-    tweets("tweets", &request.tweets, MAX_TWEETS_PER_MESSAGE)?;
+    tweets("tweets", &request.tweets, max_tweets)?;
     Ok(top as usize)
 }
 

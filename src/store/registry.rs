@@ -1,18 +1,27 @@
 //! Model versions on disk: one file per trained model, and a manifest that
 //! says which one is active.
 //!
-//! Files are written atomically (temporary file, then rename) and the manifest
-//! is written last, so a crash at any point leaves the previous active model
-//! in place: a half-written model can never become active.
+//! Files are written atomically (temporary file, flushed, then renamed) and a
+//! model file is complete on disk before the manifest names it, so a crash at
+//! any point leaves the previous active model in place: a half-written model
+//! can never become active. Opening still checks the active model, because a
+//! disk or a person can damage a file afterwards, and falls back to the newest
+//! kept version that loads.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
 
 use super::StoreError;
-use crate::model::{Model, write_atomically};
+use crate::model::{Model, ModelFileError, write_atomically};
+
+const MANIFEST: &str = "manifest.json";
+
+/// Prefix of the temporary files [`write_atomically`] renames into place.
+const TEMPORARY_PREFIX: &str = ".tmp";
 
 /// What the registry remembers about a model version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,7 +56,20 @@ struct Manifest {
     versions: Vec<VersionInfo>,
 }
 
-/// The kept model versions of one data directory.
+/// The model a server is started with.
+#[derive(Debug, Clone, Copy)]
+pub enum Initial<'a> {
+    /// The built-in model: it starts a new folder; otherwise the folder's
+    /// active version is served.
+    Builtin(&'a Model),
+    /// A model file the operator chose (`--model`): registered and made
+    /// active whatever the folder held, so it also rescues a folder whose
+    /// kept versions no longer load.
+    File(&'a Model),
+}
+
+/// The kept model versions of one data directory. One server per directory:
+/// the manifest is read once, at start.
 #[derive(Debug)]
 pub struct ModelRegistry {
     dir: PathBuf,
@@ -56,15 +78,50 @@ pub struct ModelRegistry {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_owned(), source }
+    move |source| StoreError::io(path, source)
+}
+
+/// Why a version cannot be used, without repeating its id.
+fn reason(error: &StoreError) -> String {
+    match error {
+        StoreError::Model { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Deletes the temporary files of writes a crash interrupted. They can never
+/// become active (only `<id>.model` files are named by the manifest); this
+/// only gives their disk space back.
+fn remove_unfinished_writes(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let unfinished = entry.file_name().to_str().is_some_and(|name| name.starts_with(TEMPORARY_PREFIX))
+            && entry.file_type().is_ok_and(|t| t.is_file());
+        if unfinished && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        info!(dir = %dir.display(), removed, "removed temporary files left by an interrupted write");
+    }
 }
 
 impl ModelRegistry {
-    /// Opens the registry in `dir` and loads the active model. A new folder
-    /// starts with `initial` (the built-in model, or a `--model` file) active.
-    pub fn open(dir: &Path, keep: usize, initial: &Model, origin: &str) -> Result<(ModelRegistry, Model), StoreError> {
+    /// Opens the registry in `dir` and loads the model to serve.
+    ///
+    /// An active version that is missing, corrupt or holds another model is
+    /// replaced by the newest kept version that loads, with a warning. When
+    /// none loads, or the manifest itself is unreadable, this fails rather
+    /// than serve something unexpected or forget the kept versions.
+    pub fn open(dir: &Path, keep: usize, initial: Initial<'_>) -> Result<(ModelRegistry, Model), StoreError> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-        let manifest_path = dir.join("manifest.json");
+        remove_unfinished_writes(dir);
+        let manifest_path = dir.join(MANIFEST);
+        let (model, origin) = match initial {
+            Initial::Builtin(model) => (model, "builtin"),
+            Initial::File(model) => (model, "file"),
+        };
         let registry = match std::fs::read(&manifest_path) {
             Ok(bytes) => {
                 let manifest: Manifest = serde_json::from_slice(&bytes)
@@ -72,18 +129,74 @@ impl ModelRegistry {
                 ModelRegistry { dir: dir.to_owned(), keep: keep.max(1), manifest: Mutex::new(manifest) }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let info = version_info(initial, None, 0, origin);
+                let info = version_info(model, None, 0, origin);
                 let manifest = Manifest { active: info.id.clone(), versions: Vec::new() };
                 let registry = ModelRegistry { dir: dir.to_owned(), keep: keep.max(1), manifest: Mutex::new(manifest) };
-                registry.write_model(initial)?;
+                registry.write_model(model)?;
                 registry.update(|m| m.versions.push(info))?;
                 registry
             }
             Err(e) => return Err(io_error(&manifest_path)(e)),
         };
-        let active = registry.active_id();
-        let model = registry.load_version(&active)?;
-        Ok((registry, model))
+        let active = match initial {
+            Initial::File(model) => registry.serve_file(model)?,
+            Initial::Builtin(_) => registry.load_active()?,
+        };
+        Ok((registry, active))
+    }
+
+    /// Makes an operator-chosen model the active version.
+    fn serve_file(&self, model: &Model) -> Result<Model, StoreError> {
+        let previous = self.active_id();
+        if previous == model.id()
+            && let Ok(loaded) = self.load_version(&previous)
+        {
+            return Ok(loaded);
+        }
+        let parent = (previous != model.id()).then_some(previous.as_str());
+        self.register(model, parent, 0, "file")?;
+        Ok(self.activate(model.id())?.0)
+    }
+
+    /// Loads the active version, or falls back to the newest kept one that
+    /// loads. The fallback is recorded in the manifest, and failing to record
+    /// it fails the start: otherwise ListModels, ActivateModel and the next
+    /// start would disagree with the model being served.
+    fn load_active(&self) -> Result<Model, StoreError> {
+        let manifest = self.lock().clone();
+        let active = &manifest.active;
+        let unusable = if manifest.versions.iter().any(|v| &v.id == active) {
+            match self.load_version(active) {
+                Ok(model) => return Ok(model),
+                Err(error) => reason(&error),
+            }
+        } else {
+            "it is not listed among the kept versions".to_owned()
+        };
+        let mut found = vec![format!("active version {active}: {unusable}")];
+        let mut others: Vec<&VersionInfo> = manifest.versions.iter().filter(|v| &v.id != active).collect();
+        others.sort_by_key(|v| std::cmp::Reverse(v.created_at));
+        for version in others {
+            match self.load_version(&version.id) {
+                Ok(model) => {
+                    warn!(
+                        unusable = %active,
+                        using = %version.id,
+                        "the active model version {active} cannot be used ({unusable}); serving {}, the newest kept \
+                         version that loads, instead",
+                        version.id
+                    );
+                    self.update(|m| m.active = version.id.clone())?;
+                    return Ok(model);
+                }
+                Err(error) => {
+                    let why = reason(&error);
+                    warn!(version = %version.id, reason = %why, "kept model version {} cannot be loaded", version.id);
+                    found.push(format!("version {}: {why}", version.id));
+                }
+            }
+        }
+        Err(StoreError::NoUsableVersion { dir: self.dir.clone(), found: found.join("; ") })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Manifest> {
@@ -106,22 +219,19 @@ impl ModelRegistry {
         let mut manifest = self.lock();
         let mut next = manifest.clone();
         change(&mut next);
-        let path = self.dir.join("manifest.json");
-        let bytes = serde_json::to_vec_pretty(&next)
-            .map_err(|e| StoreError::Manifest { path: path.clone(), reason: e.to_string() })?;
+        let path = self.dir.join(MANIFEST);
+        let bytes = serde_json::to_vec_pretty(&next).map_err(|e| StoreError::io(&path, std::io::Error::other(e)))?;
         write_atomically(&path, &bytes).map_err(io_error(&path))?;
         *manifest = next;
         Ok(())
     }
 
-    /// Loads a kept version from disk.
+    /// Loads a kept version from disk, checking it is the model its name says.
     pub fn load_version(&self, id: &str) -> Result<Model, StoreError> {
         let model = Model::load(&self.path_of(id)).map_err(|source| StoreError::Model { id: id.to_owned(), source })?;
         if model.id() != id {
-            return Err(StoreError::Manifest {
-                path: self.path_of(id),
-                reason: format!("file holds model {}, not {id}", model.id()),
-            });
+            let source = ModelFileError::Corrupt(format!("the file holds model {}", model.id()));
+            return Err(StoreError::Model { id: id.to_owned(), source });
         }
         Ok(model)
     }
@@ -135,18 +245,26 @@ impl ModelRegistry {
         added_examples: u64,
         origin: &str,
     ) -> Result<VersionInfo, StoreError> {
+        let already_kept = self.get(model.id()).is_some();
         self.write_model(model)?;
         let info = version_info(model, parent, added_examples, origin);
         let mut dropped = Vec::new();
         let keep = self.keep;
-        self.update(|m| {
+        let updated = self.update(|m| {
             m.versions.retain(|v| v.id != info.id);
             m.versions.push(info.clone());
             while m.versions.len() > keep {
                 let Some(oldest) = m.versions.iter().position(|v| v.id != m.active) else { break };
                 dropped.push(m.versions.remove(oldest).id);
             }
-        })?;
+        });
+        if let Err(error) = updated {
+            if !already_kept {
+                // Best effort: the manifest never named it, so it is an orphan.
+                let _ = std::fs::remove_file(self.path_of(model.id()));
+            }
+            return Err(error);
+        }
         for id in dropped {
             // Best effort: an orphan file costs disk space, nothing else.
             let _ = std::fs::remove_file(self.path_of(&id));
@@ -193,5 +311,173 @@ fn version_info(model: &Model, parent: Option<&str>, added_examples: u64, origin
         accuracy: held_out.map_or(0.0, |m| m.accuracy),
         macro_f1: held_out.map_or(0.0, |m| m.macro_f1),
         alpha: info.training.alpha,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Label;
+    use crate::corpus::LabelledTweet;
+    use crate::model::TrainParams;
+
+    /// A small model whose vocabulary (hence id) depends on `topic`.
+    fn tiny_model(topic: &str) -> Model {
+        let words = ["vote election minister", "shop discount order", "read article thread"];
+        let tweets: Vec<LabelledTweet> = (0..18)
+            .map(|i| LabelledTweet {
+                text: format!("{topic} {} number{}", words[i % 3], i / 3),
+                label: Label::ALL[i % 3],
+                lang: None,
+            })
+            .collect();
+        let params = TrainParams::default().alphas(vec![1.0]).folds(2).min_df(1).check().expect("params");
+        crate::model::train(&tweets, &[], &params).expect("train")
+    }
+
+    fn manifest_of(dir: &Path) -> Manifest {
+        serde_json::from_slice(&std::fs::read(dir.join(MANIFEST)).expect("manifest")).expect("parses")
+    }
+
+    /// A folder holding versions a (oldest), b and c (active), in that order.
+    fn three_versions(dir: &Path) -> [Model; 3] {
+        let [a, b, c] = [tiny_model("alpha"), tiny_model("bravo"), tiny_model("charlie")];
+        let (registry, _) = ModelRegistry::open(dir, 10, Initial::Builtin(&a)).expect("open");
+        registry.register(&b, Some(a.id()), 0, "retrain").expect("register b");
+        registry.register(&c, Some(b.id()), 0, "retrain").expect("register c");
+        registry.activate(c.id()).expect("activate c");
+        [a, b, c]
+    }
+
+    fn corrupt(path: &Path) {
+        let mut bytes = std::fs::read(path).expect("read");
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(path, bytes).expect("write");
+    }
+
+    #[test]
+    fn a_corrupt_active_model_falls_back_to_the_newest_kept_version_that_loads() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        corrupt(&dir.path().join(format!("{}.model", c.id())));
+        // List the versions newest first: the fallback goes by creation time,
+        // not by position in the manifest.
+        let mut manifest = manifest_of(dir.path());
+        manifest.versions.reverse();
+        std::fs::write(dir.path().join(MANIFEST), serde_json::to_vec(&manifest).expect("json")).expect("write");
+
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
+        assert_eq!(model.id(), b.id());
+        assert_eq!(registry.active_id(), b.id());
+        assert_eq!(manifest_of(dir.path()).active, b.id(), "the fallback is recorded");
+        assert_eq!(registry.list().len(), 3, "the unusable version is still listed, for inspection");
+    }
+
+    #[test]
+    fn a_missing_active_file_or_one_holding_another_model_falls_back_too() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        std::fs::remove_file(dir.path().join(format!("{}.model", c.id()))).expect("remove c");
+        let (_, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
+        assert_eq!(model.id(), b.id());
+
+        // b's file now holds a: b is skipped as well.
+        std::fs::copy(dir.path().join(format!("{}.model", a.id())), dir.path().join(format!("{}.model", b.id())))
+            .expect("copy");
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&c)).expect("open");
+        assert_eq!(model.id(), a.id());
+        assert_eq!(registry.active_id(), a.id());
+        let error = registry.load_version(b.id()).expect_err("b holds a");
+        assert!(error.to_string().contains(&format!("holds model {}", a.id())), "{error}");
+    }
+
+    #[test]
+    fn no_loadable_version_refuses_to_open_and_says_what_to_do() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        for model in [&a, &b] {
+            corrupt(&dir.path().join(format!("{}.model", model.id())));
+        }
+        std::fs::remove_file(dir.path().join(format!("{}.model", c.id()))).expect("remove c");
+        let before = std::fs::read(dir.path().join(MANIFEST)).expect("manifest");
+
+        let error = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect_err("nothing loads");
+        assert!(matches!(error, StoreError::NoUsableVersion { .. }), "{error:?}");
+        let message = error.to_string();
+        for model in [&a, &b, &c] {
+            assert!(message.contains(model.id()), "{message}");
+        }
+        assert!(message.contains("checksum") && message.contains("No such file"), "{message}");
+        assert!(message.contains("--model FILE") && message.contains("aside"), "{message}");
+        assert_eq!(std::fs::read(dir.path().join(MANIFEST)).expect("manifest"), before, "nothing was rewritten");
+
+        // The advice works: a model file given explicitly is served.
+        let chosen = tiny_model("delta");
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::File(&chosen)).expect("rescued");
+        assert_eq!(model.id(), chosen.id());
+        assert_eq!(manifest_of(dir.path()).active, chosen.id());
+        assert_eq!(registry.get(chosen.id()).expect("kept").origin, "file");
+    }
+
+    #[test]
+    fn an_unreadable_manifest_refuses_to_open_and_is_left_alone() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, _, c] = three_versions(dir.path());
+        let path = dir.path().join(MANIFEST);
+        let mut garbage = std::fs::read(&path).expect("manifest");
+        garbage.truncate(garbage.len() / 2);
+        std::fs::write(&path, &garbage).expect("truncate");
+        for initial in [Initial::Builtin(&a), Initial::File(&c)] {
+            let error = ModelRegistry::open(dir.path(), 10, initial).expect_err("unreadable manifest");
+            assert!(matches!(error, StoreError::Manifest { .. }), "{error:?}");
+            let message = error.to_string();
+            assert!(message.contains("manifest.json") && message.contains("refusing to start"), "{message}");
+            assert_eq!(std::fs::read(&path).expect("manifest"), garbage, "never silently reset");
+        }
+    }
+
+    #[test]
+    fn every_crash_point_of_a_registration_leaves_a_loadable_active_model() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        let d = tiny_model("delta");
+        // Killed while writing the model: a temporary file is left behind.
+        let partial = d.to_bytes().expect("bytes");
+        std::fs::write(dir.path().join(".tmpXk2f9a"), &partial[..partial.len() / 3]).expect("partial");
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
+        assert_eq!(model.id(), c.id());
+        assert!(!dir.path().join(".tmpXk2f9a").exists(), "unfinished write cleaned up");
+        // Killed after the model file, before the manifest: an orphan file.
+        d.save(&dir.path().join(format!("{}.model", d.id()))).expect("orphan");
+        drop(registry);
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
+        assert_eq!(model.id(), c.id());
+        assert!(registry.get(d.id()).is_none());
+        // Killed after registering, before activating.
+        registry.register(&d, Some(c.id()), 0, "retrain").expect("register");
+        drop(registry);
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
+        assert_eq!(model.id(), c.id());
+        assert!(registry.get(d.id()).is_some() && registry.get(b.id()).is_some());
+    }
+
+    #[test]
+    fn a_failed_manifest_write_forgets_the_new_model_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let a = tiny_model("alpha");
+        let (registry, _) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
+        // A directory in the manifest's place makes its rename fail.
+        let path = dir.path().join(MANIFEST);
+        let saved = std::fs::read(&path).expect("manifest");
+        std::fs::remove_file(&path).expect("remove");
+        std::fs::create_dir_all(path.join("blocker")).expect("blocking directory");
+        let b = tiny_model("bravo");
+        registry.register(&b, Some(a.id()), 0, "retrain").expect_err("manifest cannot be written");
+        assert!(!dir.path().join(format!("{}.model", b.id())).exists(), "no orphan left");
+        assert_eq!(registry.list().len(), 1);
+        assert_eq!(registry.active_id(), a.id());
+        std::fs::remove_dir_all(&path).expect("unblock");
+        std::fs::write(&path, saved).expect("restore");
     }
 }

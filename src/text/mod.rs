@@ -150,6 +150,13 @@ impl WordChain<'_> {
     fn push(&mut self, raw: &str, emit: &mut impl FnMut(&str)) {
         self.word.clear();
         push_folded(raw, self.word);
+        if self.word.is_empty() {
+            // Only apostrophes or combining marks with no base letter (stray
+            // diacritics, or U+FFFD debris around them): no word to count, and
+            // no bigram may span it.
+            self.break_chain();
+            return;
+        }
         self.emit_current(emit);
     }
 

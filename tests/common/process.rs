@@ -14,12 +14,14 @@ impl ServerProcess {
     /// Starts `tweetguide serve` on an ephemeral port with extra arguments and
     /// environment, and waits until it logs its address.
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tweetguide"));
-        command.arg("serve").arg("--addr").arg("127.0.0.1:0").args(args);
-        command.env("RUST_LOG", "info").env_remove("TWEETGUIDE_ADDR");
-        for (key, value) in env {
-            command.env(key, value);
-        }
+        ServerProcess::start_with(args, env, |_| {})
+    }
+
+    /// Like [`ServerProcess::start`], with a last say on the command (resource
+    /// limits, user, `pre_exec` hooks...).
+    pub fn start_with(args: &[&str], env: &[(&str, &str)], configure: impl FnOnce(&mut Command)) -> ServerProcess {
+        let mut command = serve_command(args, env);
+        configure(&mut command);
         let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn server");
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = std::sync::mpsc::channel();
@@ -56,6 +58,43 @@ impl ServerProcess {
         Command::new("kill").args(["-s", signal, &pid]).status().expect("kill");
         self.child.wait().expect("wait")
     }
+}
+
+/// `tweetguide serve` on an ephemeral port, logging at info level.
+fn serve_command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tweetguide"));
+    command.arg("serve").arg("--addr").arg("127.0.0.1:0").args(args);
+    command.env("RUST_LOG", "info").env_remove("TWEETGUIDE_ADDR");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+/// Runs `tweetguide serve` expecting it to stop by itself (a refused start);
+/// returns its exit status and stderr. Killed, and the test failed, if it
+/// starts serving instead.
+pub fn serve_until_exit(args: &[&str], env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    let mut child = serve_command(args, env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("server did not stop by itself: {}", reader.join().expect("reader"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (status, reader.join().expect("reader"))
 }
 
 impl Drop for ServerProcess {
