@@ -396,7 +396,7 @@ proptest! {
             '＃' if !full_width => Some("#"),
             _ => None,
         });
-        prop_assert_eq!(features(&text), features(&variant));
+        prop_assert_eq!(features(&text), features(&variant), "{:?} vs {:?}", text, variant);
     }
 
     /// Accents are folded: stripping them from precomposed letters (keeping
@@ -476,26 +476,19 @@ proptest! {
 proptest! {
     #![proptest_config(cases(256))]
 
-    /// Known bug, kept for when it is fixed: U+02BC (ʼ) is one of the
-    /// apostrophes the tokenizer folds, but `char::is_alphanumeric` counts it
-    /// as a letter (it is a modifier letter), so the lexer swallows it into
-    /// the word before its apostrophe rule runs: "dʼaccord" gives `daccord`
-    /// where "d'accord" gives `accord` ("lʼéquipe": `lequipe`), and in
-    /// "0ʼ K" it is an empty word that drops the `<num> k` bigram.
+    /// U+02BC (ʼ) is an apostrophe to the people typing it, though Unicode
+    /// calls it a letter: "dʼaccord" must give `accord` like "d'accord".
+    /// Found by this property: the lexer once took it for part of the word.
     #[test]
-    #[ignore = "known bug: U+02BC is lexed as a letter, not as an apostrophe"]
     fn modifier_letter_apostrophe_is_an_apostrophe(text in tweet_text()) {
         let variant = map_chars(&text, |c| (c == '\'').then_some("ʼ"));
-        prop_assert_eq!(features(&text), features(&variant));
+        prop_assert_eq!(features(&text), features(&variant), "{:?} vs {:?}", text, variant);
     }
 
-    /// Known bug, kept for when it is fixed: the same text in NFC and NFD
-    /// (as macOS keyboards and some copy-pastes produce it) should give the
-    /// same features, but the lexer cuts words at combining marks before
-    /// folding strips them: "re\u{301}forme" gives `re`, `forme`, `re forme`
-    /// where "réforme" gives `reforme`; "#re\u{301}forme" gives `#re`.
+    /// The same text in NFC and NFD (as macOS keyboards and some copy-pastes
+    /// produce it) gives the same features. Found by this property: the
+    /// lexer once cut "re\u{301}forme" into `re` and `forme`.
     #[test]
-    #[ignore = "known bug: decomposed (NFD) accents are not normalised before lexing"]
     fn nfc_and_nfd_give_the_same_features(text in tweet_text()) {
         use unicode_normalization::UnicodeNormalization;
         let nfc: String = text.nfc().collect();

@@ -1,6 +1,8 @@
 //! Splits a raw tweet into typed pieces: words, hashtags, mentions, URLs,
 //! emojis, numbers. It never allocates; each token borrows from the tweet.
 
+use unicode_normalization::char::is_combining_mark;
+
 /// One piece of a tweet, as the lexer sees it (before any case folding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Token<'a> {
@@ -34,12 +36,20 @@ fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’' | 'ʼ' | '`')
 }
 
+/// Letters, digits, and the combining marks that follow them: decomposed
+/// text (NFD, as some keyboards and copy-pastes give it) writes "é" as "e"
+/// plus U+0301, which must stay one word for folding to meet "é". U+02BC is
+/// a letter to Unicode but an apostrophe to the people typing it.
+fn is_word_char(c: char) -> bool {
+    (c.is_alphanumeric() && c != 'ʼ') || is_combining_mark(c)
+}
+
 fn is_currency(c: char) -> bool {
     matches!(c, '€' | '$' | '£' | '¥')
 }
 
 fn is_handle_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    is_word_char(c) || c == '_'
 }
 
 /// Pictographs, dingbats and symbols that people use as emojis. Modifiers
@@ -139,9 +149,9 @@ impl<'a> Lexer<'a> {
     fn word(&mut self) -> Token<'a> {
         let mut start = self.pos;
         loop {
-            self.take_while(char::is_alphanumeric);
+            self.take_while(is_word_char);
             match (self.peek(), self.peek_second()) {
-                (Some(a), Some(next)) if is_apostrophe(a) && next.is_alphabetic() => {
+                (Some(a), Some(next)) if is_apostrophe(a) && next.is_alphabetic() && !is_apostrophe(next) => {
                     let head = &self.text[start..self.pos];
                     self.pos += a.len_utf8();
                     if ELISIONS.iter().any(|e| head.eq_ignore_ascii_case(e)) {
@@ -191,7 +201,7 @@ impl<'a> Iterator for Lexer<'a> {
                     return Some(self.number(true));
                 }
                 c if c.is_ascii_digit() => return Some(self.number(false)),
-                c if c.is_alphanumeric() => return Some(self.word()),
+                c if is_word_char(c) && !is_combining_mark(c) => return Some(self.word()),
                 c if is_emoji(c) => {
                     self.pos += c.len_utf8();
                     return Some(Token::Emoji(c));
@@ -209,6 +219,14 @@ mod tests {
 
     fn lex(text: &str) -> Vec<Token<'_>> {
         Lexer::new(text).collect()
+    }
+
+    #[test]
+    fn decomposed_accents_and_modifier_apostrophes_stay_in_their_word() {
+        assert_eq!(lex("re\u{301}forme"), [Word("re\u{301}forme")]);
+        assert_eq!(lex("dʼaccord"), [Word("accord")]);
+        assert_eq!(lex("a`ʼb"), [Word("a"), Word("b")]);
+        assert_eq!(lex("\u{301}x"), [Word("x")]);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub(crate) use lexer::is_emoji;
 use lexer::{Lexer, Token};
 pub use normalize::fold;
 use normalize::push_folded;
+use unicode_normalization::char::is_combining_mark;
 
 /// Bumped whenever the features produced for a given text change, so that a
 /// model trained with other features is refused instead of silently misread.
@@ -187,7 +188,9 @@ impl WordChain<'_> {
 /// `RéformeDesRetraites` → `Réforme`, `Des`, `Retraites`; `JO2024` → `JO`,
 /// `2024`; `stop_mercosur` → `stop`, `mercosur`; `IVG` stays whole.
 fn camel_case_parts(tag: &str) -> impl Iterator<Item = &str> {
-    let chars: Vec<(usize, char)> = tag.char_indices().collect();
+    // Combining marks (decomposed accents) belong to the letter before them:
+    // they are neither cut before nor looked at as a neighbour.
+    let chars: Vec<(usize, char)> = tag.char_indices().filter(|&(_, c)| !is_combining_mark(c)).collect();
     let mut cuts = vec![0];
     for w in 1..chars.len() {
         let (i, c) = chars[w];
