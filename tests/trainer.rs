@@ -49,7 +49,7 @@ async fn label_of(server: &ServerProcess, text: &str) -> (Category, String) {
     (response.predictions[0].label(), response.model_version)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retrain_changes_predictions_and_survives_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
     let server = start(dir.path());
@@ -91,7 +91,10 @@ async fn retrain_changes_predictions_and_survives_a_restart() {
     assert_eq!(unknown.code(), Code::NotFound);
 
     // Restart on the same data directory: same active version, same examples.
-    assert!(server.signal_and_wait("TERM").success());
+    // Wait off the runtime, so that this test's open connections can answer
+    // the server's GOAWAY instead of holding it for its whole grace period.
+    let stopped = tokio::task::spawn_blocking(move || server.signal_and_wait("TERM")).await.expect("wait");
+    assert!(stopped.success());
     let server = start(dir.path());
     assert_eq!(label_of(&server, probe).await.1, after_version);
     let mut admin = client::connect_admin(&server.addr, TOKEN).await.expect("admin");
