@@ -4,8 +4,9 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]
 #
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
-# Each target starts from the committed seeds in fuzz/seeds/<target> plus
-# its own growing corpus in fuzz/corpus/<target> (not committed). A crash
+# Each target starts from its seeds (fuzz/seeds/<target>, or the test
+# fixtures for the timeline readers) plus its own growing corpus in
+# fuzz/corpus/<target> (not committed). A crash
 # stops that target and leaves its input in fuzz/artifacts/<target>/: copy
 # it to tests/fuzz_regressions/<target>/ once fixed, and
 # `cargo test --test fuzz_regressions` replays it forever after.
@@ -29,7 +30,14 @@ for target in "${targets[@]}"; do
   echo "== $target: ${seconds}s"
   # -rss_limit_mb bounds memory per input; -max_len lets timelines be long
   # enough to hold a few hundred tweets.
-  if ! "$bin/$target" "corpus/$target" "seeds/$target" \
+  # Seeds: committed ones, and for the timeline readers the test fixtures
+  # (libFuzzer reads folders recursively and only writes to the first one).
+  seeds=()
+  [ -d "seeds/$target" ] && seeds+=("seeds/$target")
+  case "$target" in
+    timeline_*) seeds+=(../tests/fixtures/timelines ../tests/fixtures/guidelines) ;;
+  esac
+  if ! "$bin/$target" "corpus/$target" "${seeds[@]}" \
     -artifact_prefix="artifacts/$target/" -max_total_time="$seconds" -max_len=65536 \
     -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 2>"corpus/$target.log"; then
     echo "!! $target found a failure: see fuzz/corpus/$target.log and fuzz/artifacts/$target/"
