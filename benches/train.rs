@@ -23,23 +23,9 @@ fn data(name: &str) -> Vec<LabelledTweet> {
     read_jsonl(&path, Rules::CORPUS).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// SplitMix64: a tiny deterministic generator, enough to resample a corpus.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (Lemire's multiply-shift; the bias is negligible here).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-}
+#[path = "../tests/common/rng.rs"]
+mod rng;
+use rng::SplitMix64;
 
 /// `size` tweets drawn from `tweets` with replacement, in memory (duplicates
 /// are fine: only `read_jsonl` refuses them).

@@ -73,7 +73,7 @@ pub fn tokenizer(data: &[u8]) {
 }
 
 /// A fixed evaluation time, so that a finding replays identically.
-fn as_of() -> DateTime<Utc> {
+pub(crate) fn as_of() -> DateTime<Utc> {
     DateTime::from_timestamp(1_772_000_000, 0).unwrap_or_default()
 }
 

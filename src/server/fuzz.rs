@@ -10,7 +10,7 @@ use super::codec::decode_message;
 use super::trainer::examples_from_request;
 use super::{MAX_TIMELINE_TWEETS, validate};
 use crate::audit::audit;
-use crate::fuzzing::{check_prediction, check_report, default_model};
+use crate::fuzzing::{as_of, check_prediction, check_report, default_model};
 use crate::proto::audit::{report_to_proto, timeline_from_request};
 use crate::proto::v1::{
     ActivateModelRequest, AddExamplesRequest, ClassifyRequest, GetModelRequest, RetrainRequest, ScoreTimelineRequest,
@@ -56,9 +56,8 @@ fn classify(request: ClassifyRequest) -> Result<(), Status> {
 
 fn score_timeline(request: ScoreTimelineRequest) -> Result<(), Status> {
     validate::timeline_request(&request, MAX_TIMELINE_TWEETS)?;
-    let now = chrono::DateTime::from_timestamp(1_772_000_000, 0).unwrap_or_default();
     let (timeline, options) =
-        timeline_from_request(request, now).map_err(|(field, reason)| validate::invalid(field, reason))?;
+        timeline_from_request(request, as_of()).map_err(|(field, reason)| validate::invalid(field, reason))?;
     let report = audit(default_model(), &timeline, &options);
     check_report(&report, timeline.tweets.len());
     for tweet in &timeline.tweets {
