@@ -39,8 +39,12 @@ impl ClassifierService {
 
 /// Ends `answers` with `DEADLINE_EXCEEDED` once `deadline` passes.
 fn until_deadline(answers: ResponseStream, deadline: Option<CallDeadline>, open: OpenStream) -> ResponseStream {
-    let Some(CallDeadline(deadline)) = deadline else { return answers };
-    let expiry = Box::pin(tokio::time::sleep_until(deadline));
+    // Without a deadline (a server built without the deadline layer) the
+    // stream still carries its `OpenStream` guard until it ends.
+    let expiry: Pin<Box<dyn std::future::Future<Output = ()> + Send>> = match deadline {
+        Some(CallDeadline(deadline)) => Box::pin(tokio::time::sleep_until(deadline)),
+        None => Box::pin(std::future::pending()),
+    };
     Box::pin(futures_util::stream::unfold(Some((answers, expiry, open)), move |state| async move {
         let (mut answers, mut expiry, open) = state?;
         tokio::select! {
