@@ -1,4 +1,4 @@
-//! The three categories a tweet can fall into, as defined in `LABELING.md`.
+//! The three categories a tweet can fall into, as defined in `training-data/LABELING.md`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,7 +27,7 @@ impl Label {
     /// Number of classes the model distinguishes.
     pub const COUNT: usize = 3;
 
-    /// Labels from the strongest claim to the weakest. `LABELING.md` uses this
+    /// Labels from the strongest claim to the weakest. `training-data/LABELING.md` uses this
     /// order when a tweet fits two labels; the scorer uses it to break exact ties
     /// so that a prediction never depends on iteration order.
     pub const PRECEDENCE: [Label; 3] = [Label::Political, Label::SelfPromotion, Label::Sharing];
