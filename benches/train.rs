@@ -1,10 +1,10 @@
 //! Training cost: one fit on the committed corpus, one fit on a 100,000-tweet
-//! corpus resampled from it, and the default cross-validated training.
+//! corpus resampled from it, the default cross-validated training, and a
+//! retrain that adds 1,000 examples to a fitted model's statistics.
 //!
 //! Run with `cargo bench --bench train` (about a minute on two cores). The
-//! 100,000-tweet fit takes close to a minute per iteration, and Criterion
-//! needs at least ten plus a warm-up, so it only runs when the environment has
-//! `TWEETGUIDE_BENCH_LARGE=1` (about ten minutes more):
+//! 100,000-tweet fit only runs when the environment has
+//! `TWEETGUIDE_BENCH_LARGE=1`:
 //! `TWEETGUIDE_BENCH_LARGE=1 cargo bench --bench train -- resampled`.
 
 use std::hint::black_box;
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use tweetguide::corpus::{LabelledTweet, Rules, read_jsonl};
-use tweetguide::model::{TrainParams, train};
+use tweetguide::model::{HeldOut, Model, TrainParams, TrainingData, ValidTrainParams, train};
 
 const RESAMPLED_SIZE: usize = 100_000;
 const LARGE_ENV: &str = "TWEETGUIDE_BENCH_LARGE";
@@ -34,6 +34,11 @@ fn resample(tweets: &[LabelledTweet], size: usize, seed: u64) -> Vec<LabelledTwe
     (0..size).map(|_| tweets[rng.below(tweets.len())].clone()).collect()
 }
 
+fn fit(tweets: &[LabelledTweet], held_out: &[LabelledTweet], params: &ValidTrainParams) -> Model {
+    let held_out = HeldOut { hand_written: held_out, real: &[] };
+    train(&TrainingData::single("bench", tweets), held_out, params).expect("training")
+}
+
 fn bench_train(c: &mut Criterion) {
     let committed = data("train.jsonl");
     let held_out = data("test.jsonl");
@@ -49,7 +54,7 @@ fn bench_train(c: &mut Criterion) {
     group.bench_with_input(
         BenchmarkId::new("alpha_0.3", format!("committed_{}", committed.len())),
         &committed,
-        |b, corpus| b.iter(|| train(black_box(corpus), &held_out, &single).expect("training")),
+        |b, corpus| b.iter(|| fit(black_box(corpus), &held_out, &single)),
     );
     if large {
         // Ten iterations are the least Criterion takes; ask for no more.
@@ -58,12 +63,10 @@ fn bench_train(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("alpha_0.3", format!("resampled_{}", resampled.len())),
             &resampled,
-            |b, corpus| b.iter(|| train(black_box(corpus), &held_out, &single).expect("training")),
+            |b, corpus| b.iter(|| fit(black_box(corpus), &held_out, &single)),
         );
     } else {
-        eprintln!(
-            "skipping train_single_fit/alpha_0.3/resampled_{RESAMPLED_SIZE}: set {LARGE_ENV}=1 to run it (~10 min)"
-        );
+        eprintln!("skipping train_single_fit/alpha_0.3/resampled_{RESAMPLED_SIZE}: set {LARGE_ENV}=1 to run it");
     }
     group.finish();
 
@@ -72,10 +75,24 @@ fn bench_train(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(committed.len() as u64));
     group.bench_with_input(
-        BenchmarkId::new("default_7_alphas_5_folds", format!("committed_{}", committed.len())),
+        BenchmarkId::new("default_8_alphas_5_folds", format!("committed_{}", committed.len())),
         &committed,
-        |b, corpus| b.iter(|| train(black_box(corpus), &held_out, &cross_validated).expect("training")),
+        |b, corpus| b.iter(|| fit(black_box(corpus), &held_out, &cross_validated)),
     );
+    group.finish();
+
+    // A retrain adds the stored examples to the statistics a model carries:
+    // its cost follows the number of examples, not the corpus behind the model.
+    let (base_tweets, examples) = committed.split_at(committed.len() - 1_000);
+    let base = fit(base_tweets, &held_out, &single);
+    let mut group = c.benchmark_group("retrain_from_statistics");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(examples.len() as u64));
+    group.bench_function(BenchmarkId::new("add_examples", examples.len()), |b| {
+        b.iter(|| {
+            base.with_examples(black_box(examples), HeldOut { hand_written: &held_out, real: &[] }).expect("retrain")
+        })
+    });
     group.finish();
 }
 

@@ -73,6 +73,30 @@ fn evaluate_reports_the_documented_json() {
         }
     }
     assert_eq!(report["confusion"].as_array().map(Vec::len), Some(3));
+    for lang in ["fr", "en"] {
+        assert!(report["by_language"][lang]["macro_f1"].is_number(), "{lang}");
+    }
+}
+
+#[test]
+fn evaluate_reads_files_with_extra_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mine.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            r#"{"id": 17, "source": "export", "text": "Tous en grève jeudi contre la réforme !", "label": "political", "lang": "fr"}"#,
+            "\n",
+            r#"{"id": "18", "text": "Our spring menu is live, book your table now", "label": "self_promotion", "created_at": "2026-01-01"}"#,
+            "\n",
+        ),
+    )
+    .expect("write");
+    let out = stdout_of(&tweetguide(&["evaluate", "--data", path.to_str().expect("utf-8"), "--json"]));
+    let report: Value = serde_json::from_str(&out).expect("one json object");
+    assert_eq!(report["count"], 2);
+    assert_eq!(report["by_language"]["fr"]["count"], 1, "{report}");
+    assert!(report["by_language"].get("en").is_none(), "no English line says its language: {report}");
 }
 
 #[test]
@@ -90,6 +114,7 @@ fn train_writes_a_model_that_classify_can_use() {
     let model = dir.path().join("out/small.model");
     let out = stdout_of(&tweetguide(&[
         "train",
+        "--no-real",
         "--data",
         data.to_str().expect("utf-8"),
         "--out",
@@ -113,4 +138,95 @@ fn bad_inputs_fail_with_a_message_not_a_panic() {
     let out = tweetguide(&["classify", "--model", bad.to_str().expect("utf-8"), "x"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a tweetguide model"));
+}
+
+/// A shared-data folder and labels in the layout of the real ones, with
+/// tweets written for this test.
+fn small_real_data(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let texts = dir.join("real-tweets");
+    std::fs::create_dir(&texts).expect("mkdir");
+    let tweets = [
+        ("s:1", "Vote them out, this government is a disgrace", "political", "train"),
+        ("s:2", "Our new bakery opens Saturday, come taste the croissants", "self_promotion", "train"),
+        ("s:3", "Lovely sunset over the harbour tonight", "sharing", "train"),
+        ("s:4", "Non à cette réforme injuste, tous dans la rue", "political", "train"),
+        ("s:5", "Nouvelle collection en boutique dès demain, venez nombreux", "self_promotion", "train"),
+        ("s:6", "Merci à tous pour vos messages, belle journée", "sharing", "train"),
+        ("s:7", "This government must resign now", "political", "test"),
+        ("s:8", "Come visit our shop this weekend", "self_promotion", "test"),
+        ("s:9", "What a beautiful morning at the beach", "sharing", "test"),
+    ];
+    let mut shared = String::new();
+    let mut labels = String::new();
+    for (id, text, label, split) in tweets {
+        let lang =
+            if text.contains("réforme") || text.contains("Merci") || text.contains("Nouvelle") { "fr" } else { "en" };
+        shared.push_str(&serde_json::json!({"id": id, "text": text, "lang": lang}).to_string());
+        shared.push('\n');
+        labels.push_str(
+            &serde_json::json!({"id": id, "label": label, "lang": lang, "split": split, "annotators": [label, label]})
+                .to_string(),
+        );
+        labels.push('\n');
+    }
+    shared.push_str(r#"{"id": "s:10", "text": "An unlabelled tweet about the harbour", "lang": "en"}"#);
+    std::fs::write(texts.join("small.jsonl"), shared).expect("write texts");
+    let labels_path = dir.join("labels.jsonl");
+    std::fs::write(&labels_path, labels).expect("write labels");
+    (labels_path, texts)
+}
+
+#[test]
+fn train_joins_real_labels_with_their_texts_and_reports_both_held_out_sets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (labels, texts) = small_real_data(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("training-data");
+    for name in ["train.jsonl", "test.jsonl"] {
+        let text = std::fs::read_to_string(corpus.join(name)).expect("read corpus");
+        let head: Vec<&str> = text.lines().take(150).collect();
+        std::fs::write(data.join(name), head.join("\n")).expect("write");
+    }
+    let model = dir.path().join("real.model");
+    let path = |p: &Path| p.to_str().expect("utf-8").to_owned();
+    let out = stdout_of(&tweetguide(&[
+        "train",
+        "--data",
+        &path(&data),
+        "--real-labels",
+        &path(&labels),
+        "--real-tweets",
+        &path(&texts),
+        "--out",
+        &path(&model),
+        "--json",
+    ]));
+    let report: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report["hand-written held-out"]["count"], 150);
+    assert_eq!(report["real held-out"]["count"], 3, "{report}");
+    let out = stdout_of(&tweetguide(&[
+        "evaluate",
+        "--model",
+        &path(&model),
+        "--corpus",
+        &path(&data),
+        "--real-labels",
+        &path(&labels),
+        "--real-tweets",
+        &path(&texts),
+        "--json",
+    ]));
+    let again: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(again["real held-out"], report["real held-out"], "evaluate measures what train measured");
+}
+
+#[test]
+fn train_without_the_real_texts_says_where_they_go() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nowhere");
+    let out = tweetguide(&["train", "--real-tweets", missing.to_str().expect("utf-8"), "--out", "/dev/null"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nowhere") && err.contains("--no-real"), "{err}");
 }

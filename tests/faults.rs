@@ -174,7 +174,8 @@ fn tiny_model_file(dir: &Path, topic: &str) -> (PathBuf, String) {
         })
         .collect();
     let params = TrainParams::default().alphas(vec![1.0]).folds(2).min_df(1).check().expect("params");
-    let model = tweetguide::model::train(&tweets, &[], &params).expect("train");
+    let data = tweetguide::model::TrainingData::single("tiny", &tweets);
+    let model = tweetguide::model::train(&data, tweetguide::model::HeldOut::default(), &params).expect("train");
     let path = dir.join(format!("{topic}.model"));
     model.save(&path).expect("save");
     (path, model.id().to_owned())

@@ -280,20 +280,43 @@ async fn a_client_that_goes_away_frees_its_stream() {
 #[tokio::test]
 async fn a_retrain_outlives_its_callers_deadline_and_stays_alone() {
     let data = tempfile::tempdir().expect("dir");
-    let server = ServerProcess::start(
-        &["--data-dir", data.path().to_str().expect("utf-8"), "--max-deadline", "300ms"],
-        &[("TWEETGUIDE_ADMIN_TOKEN", "limits-token")],
-    );
+    let data_dir = data.path().to_str().expect("utf-8");
+    let token = [("TWEETGUIDE_ADMIN_TOKEN", "limits-token")];
+    // A retrain adds the examples' counts to the model's, in time that
+    // follows their number: store many (on a server without the tight cap),
+    // so that the retrain outlasts a 50 ms deadline by a wide margin.
+    let loader = ServerProcess::start(&["--data-dir", data_dir], &token);
+    let mut admin = tweetguide::client::connect_admin(&loader.addr, "limits-token").await.expect("admin");
+    let topics = ["logistique", "boulangerie", "vélo", "jardin", "réforme", "concert", "marché", "podcast"];
+    for batch in 0..2 {
+        let examples = (0..2_000)
+            .map(|i| {
+                let n = batch * 2_000 + i;
+                tweetguide::proto::v1::LabelledTweet {
+                    tweet: Some(tweet(
+                        format!("e{n}"),
+                        format!(
+                            "Lisez le fil {n} de @marie{} sur {} et {}",
+                            n % 97,
+                            topics[n % 8],
+                            topics[(n / 8) % 8]
+                        ),
+                    )),
+                    label: tweetguide::proto::v1::Category::Sharing as i32,
+                    lang: "fr".to_owned(),
+                }
+            })
+            .collect();
+        admin.add_examples(tweetguide::proto::v1::AddExamplesRequest { examples }).await.expect("add");
+    }
+    // Acknowledged examples are on disk: no need to wait for a graceful stop.
+    drop(admin);
+    loader.signal_and_wait("KILL");
+
+    let server = ServerProcess::start(&["--data-dir", data_dir, "--max-deadline", "50ms"], &token);
     let mut admin = tweetguide::client::connect_admin(&server.addr, "limits-token").await.expect("admin");
-    // An example, so that the retrained model differs from the built-in one.
-    let example = tweetguide::proto::v1::LabelledTweet {
-        tweet: Some(tweet("e1", "Lisez ce fil passionnant de @marie sur la logistique du dernier kilomètre")),
-        label: tweetguide::proto::v1::Category::Sharing as i32,
-        lang: "fr".to_owned(),
-    };
-    admin.add_examples(tweetguide::proto::v1::AddExamplesRequest { examples: vec![example] }).await.expect("add");
     let retrain = tweetguide::proto::v1::RetrainRequest { force: true, tolerance: None };
-    let status = admin.retrain(retrain).await.expect_err("a retrain takes longer than 300 ms");
+    let status = admin.retrain(retrain).await.expect_err("a retrain of 4,000 examples takes longer than 50 ms");
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     let status = admin.retrain(retrain).await.expect_err("the first one is still running");
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");

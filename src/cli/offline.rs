@@ -1,88 +1,279 @@
 //! Commands that work on files and models directly: train, evaluate.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clap::Args;
-use tweetguide::corpus::{self, Rules};
-use tweetguide::model::{self, TrainParams};
+use clap::{Args, ValueEnum};
+use tweetguide::corpus::real::RealCorpus;
+use tweetguide::corpus::{self, DefaultCorpus, LabelledTweet, Lang, Rules};
+use tweetguide::model::{Metrics, Model, Priors, Recipe};
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Folder holding `train.jsonl` and the held-out `test.jsonl`.
+    /// Folder of the hand-written corpus: `train.jsonl` and `everyday.jsonl`
+    /// for training, `test.jsonl` held out.
     #[arg(long, default_value = "training-data")]
     data: PathBuf,
+    /// The real labelled tweets: ids, labels and splits.
+    #[arg(long, default_value = "training-data/real/labels.jsonl")]
+    real_labels: PathBuf,
+    /// Folder of the real tweets' texts (the shared data set the labels point into).
+    #[arg(long, default_value = "../shared/data/real-tweets")]
+    real_tweets: PathBuf,
+    /// Train on the hand-written corpus alone (no real tweets, no EM).
+    #[arg(long)]
+    no_real: bool,
     /// Where to write the model file.
     #[arg(long, default_value = "models/default.model")]
     out: PathBuf,
     /// Print the held-out figures as JSON.
     #[arg(long)]
     json: bool,
-    /// Use this additive smoothing instead of choosing it by cross-validation
-    /// (one fit instead of six: for quick experiments and benchmarks).
+    /// Use this additive smoothing instead of choosing it by cross-validation.
     #[arg(long)]
     alpha: Option<f64>,
+    /// Weight of a hand-written tweet relative to a real one.
+    #[arg(long)]
+    hand_written_weight: Option<f64>,
+    /// Weight of an unlabelled real tweet in EM (0 turns EM off).
+    #[arg(long)]
+    em_weight: Option<f64>,
+    /// Rounds of EM over the unlabelled real tweets.
+    #[arg(long)]
+    em_iterations: Option<u32>,
+    /// Class priors: uniform, or from the training label mix.
+    #[arg(long, value_enum)]
+    priors: Option<PriorsArg>,
+    /// Minimum number of training tweets a feature must appear in.
+    #[arg(long)]
+    min_df: Option<u32>,
+    /// Scale each training tweet to unit length (on or off).
+    #[arg(long)]
+    length_norm: Option<bool>,
+    /// Give every label the same weight in each language among real tweets (on or off).
+    #[arg(long)]
+    balance_languages: Option<bool>,
+    /// Word-prefix features of this many letters (0: none).
+    #[arg(long)]
+    prefix: Option<u8>,
+    /// Tune the class priors by cross-validation (on or off).
+    #[arg(long)]
+    tune_priors: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PriorsArg {
+    Uniform,
+    Empirical,
 }
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Labelled JSONL file (`text`, `label`, optional `lang`).
+    /// Labelled JSONL file (`text`, `label`, optional `lang`; other fields
+    /// such as `id` or `source` are ignored). Without it: both held-out sets.
     #[arg(long)]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// Model file; the built-in default model when absent.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Print one JSON object instead of a table.
+    /// Folder holding the hand-written held-out `test.jsonl` (without `--data`).
+    #[arg(long, default_value = "training-data")]
+    corpus: PathBuf,
+    /// The real labelled tweets (without `--data`).
+    #[arg(long, default_value = "training-data/real/labels.jsonl")]
+    real_labels: PathBuf,
+    /// Folder of the real tweets' texts (without `--data`).
+    #[arg(long, default_value = "../shared/data/real-tweets")]
+    real_tweets: PathBuf,
+    /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
 }
 
-pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
-    let train_path = args.data.join("train.jsonl");
-    let test_path = args.data.join("test.jsonl");
-    let train = corpus::read_jsonl(&train_path, Rules::CORPUS)?;
-    let held_out = corpus::read_jsonl(&test_path, Rules::CORPUS)?;
-    let mut params = TrainParams::default();
-    if let Some(alpha) = args.alpha {
-        params = params.alphas(vec![alpha]);
+/// Says what is missing and what to do when the real tweets' texts are not there.
+fn check_real_texts(labels: &Path, texts: &Path) -> anyhow::Result<()> {
+    if !texts.is_dir() {
+        bail!(
+            "{} is not a folder: the real labelled tweets are ids in {}, and their texts live in the shared \
+             data set (../shared/data/real-tweets beside the repository). Pass --real-tweets DIR, or --no-real \
+             to train on the hand-written corpus alone",
+            texts.display(),
+            labels.display()
+        );
     }
-    let params = params.check()?;
+    Ok(())
+}
+
+/// The real corpus, or a message that says what is missing and what to do.
+fn load_real(labels: &Path, texts: &Path) -> anyhow::Result<RealCorpus> {
+    check_real_texts(labels, texts)?;
+    RealCorpus::load(labels, texts)
+        .with_context(|| format!("cannot join {} with {}", labels.display(), texts.display()))
+}
+
+pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    if !args.no_real {
+        check_real_texts(&args.real_labels, &args.real_tweets)?;
+    }
+    let real = (!args.no_real).then_some((args.real_labels.as_path(), args.real_tweets.as_path()));
+    let corpus = DefaultCorpus::load(&args.data, real)?;
+    let mut recipe = Recipe::default();
+    if let Some(alpha) = args.alpha {
+        recipe.alphas = vec![alpha];
+    }
+    if let Some(weight) = args.hand_written_weight {
+        recipe.hand_written_weight = weight;
+    }
+    if let Some(weight) = args.em_weight {
+        recipe.em_weight = weight;
+    }
+    if let Some(iterations) = args.em_iterations {
+        recipe.em_iterations = iterations;
+    }
+    if let Some(priors) = args.priors {
+        recipe.priors = match priors {
+            PriorsArg::Uniform => Priors::Uniform,
+            PriorsArg::Empirical => Priors::Empirical,
+        };
+    }
+    if let Some(min_df) = args.min_df {
+        recipe.min_df = min_df;
+    }
+    if let Some(on) = args.length_norm {
+        recipe.length_norm = on;
+    }
+    if let Some(on) = args.balance_languages {
+        recipe.balance_languages = on;
+    }
+    if let Some(prefix) = args.prefix {
+        recipe.prefix = prefix;
+    }
+    if let Some(on) = args.tune_priors {
+        recipe.tune_priors = on;
+    }
     let started = Instant::now();
-    let model = model::train(&train, &held_out, &params)?;
+    let model = recipe.train_corpus(&corpus)?;
     let elapsed = started.elapsed();
     model.save(&args.out)?;
-    let info = model.info();
-    let metrics = info.held_out.as_ref().context("held-out metrics missing")?;
+    let real_test = corpus.real.as_ref().map(|r| RealCorpus::tweets(&r.test)).unwrap_or_default();
+    let sets =
+        [("hand-written held-out", corpus.hand_written_test.as_slice()), ("real held-out", real_test.as_slice())];
+    let report = EvaluationReport::new(&model, &sets);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(metrics)?);
+        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
+        let info = model.info();
+        let real_train = corpus.real.as_ref().map_or(0, |r| r.train.len());
         println!(
-            "trained model {} on {} tweets in {:.2}s (alpha {}, {} features); wrote {}\n",
+            "trained model {} on {} labelled tweets ({} hand-written at weight {}, {} real) and {} unlabelled \
+             (EM weight {}) in {:.2}s: alpha {}, {} features; wrote {}\n",
             model.id(),
-            train.len(),
+            info.training.examples,
+            corpus.hand_written.len(),
+            recipe.hand_written_weight,
+            real_train,
+            info.training.unlabelled,
+            info.training.em_weight,
             elapsed.as_secs_f64(),
             info.training.alpha,
             info.training.vocabulary_size,
             args.out.display()
         );
-        println!("held-out figures ({}):\n{}", test_path.display(), metrics.to_table());
+        print!("{}", report.to_text());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let model = super::load_model(args.model.as_ref())?;
-    let tweets = corpus::read_jsonl(&args.data, Rules::EXAMPLES)?;
-    if tweets.is_empty() {
-        bail!("{} holds no labelled tweet", args.data.display());
-    }
-    let metrics = model.evaluate(&tweets);
+    let report = match &args.data {
+        Some(path) => {
+            let tweets = corpus::read_jsonl(path, Rules::EVALUATION)?;
+            if tweets.is_empty() {
+                bail!("{} holds no labelled tweet", path.display());
+            }
+            EvaluationReport::new(&model, &[(&path.display().to_string(), &tweets)])
+        }
+        None => {
+            let hand_written =
+                corpus::read_jsonl(&args.corpus.join(corpus::HAND_WRITTEN_HELD_OUT_FILE), Rules::CORPUS)?;
+            let real = load_real(&args.real_labels, &args.real_tweets).context(
+                "the real held-out split needs the shared real tweets; pass --data FILE to evaluate another file",
+            )?;
+            let real_test = RealCorpus::tweets(&real.test);
+            EvaluationReport::new(&model, &[("hand-written held-out", &hand_written), ("real held-out", &real_test)])
+        }
+    };
     if args.json {
-        println!("{}", serde_json::to_string(&metrics)?);
+        // One file: its figures alone, as one object; both held-out sets: an
+        // object keyed by set name.
+        let json = report.to_json();
+        let json = match (&args.data, json) {
+            (Some(_), serde_json::Value::Object(sets)) => {
+                sets.into_iter().next().map_or(serde_json::Value::Null, |(_, v)| v)
+            }
+            (_, json) => json,
+        };
+        println!("{}", serde_json::to_string(&json)?);
     } else {
-        println!("model {} on {}:\n{}", model.id(), args.data.display(), metrics.to_table());
+        println!("model {}\n", model.id());
+        print!("{}", report.to_text());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A model's figures on named sets, overall and per language.
+struct EvaluationReport {
+    sets: Vec<(String, Metrics, BTreeMap<Lang, Metrics>)>,
+}
+
+impl EvaluationReport {
+    fn new(model: &Model, sets: &[(&str, &[LabelledTweet])]) -> EvaluationReport {
+        let sets = sets
+            .iter()
+            .filter(|(_, tweets)| !tweets.is_empty())
+            .map(|(name, tweets)| {
+                let by_lang = [Lang::Fr, Lang::En]
+                    .into_iter()
+                    .filter_map(|lang| {
+                        let of_lang: Vec<&LabelledTweet> = tweets.iter().filter(|t| t.lang == Some(lang)).collect();
+                        (!of_lang.is_empty()).then(|| (lang, model.evaluate(of_lang)))
+                    })
+                    .collect();
+                ((*name).to_owned(), model.evaluate(tweets.iter()), by_lang)
+            })
+            .collect();
+        EvaluationReport { sets }
+    }
+
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (name, all, by_lang) in &self.sets {
+            out.push_str(&format!("{name}:\n{}\n", all.to_table()));
+            for (lang, metrics) in by_lang {
+                out.push_str(&format!(
+                    "  {lang}: {} tweets, accuracy {:.4}, macro-F1 {:.4}\n",
+                    metrics.count, metrics.accuracy, metrics.macro_f1
+                ));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let sets: serde_json::Map<String, serde_json::Value> = self
+            .sets
+            .iter()
+            .map(|(name, all, by_lang)| {
+                let mut value = serde_json::json!(all);
+                value["by_language"] = serde_json::json!(by_lang);
+                (name.clone(), value)
+            })
+            .collect();
+        serde_json::Value::Object(sets)
+    }
 }

@@ -10,8 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use clap::builder::TypedValueParser;
 use tracing::{info, warn};
-use tweetguide::model::TrainParams;
-use tweetguide::server::{self, ActiveModel, AdminToken, BaseCorpus, ServerOptions, Services, TrainerState};
+use tweetguide::server::{self, ActiveModel, AdminToken, RetrainBase, ServerOptions, Services, TrainerState};
 use tweetguide::store::{ModelRegistry, SqliteStore};
 
 #[derive(Debug, Args)]
@@ -148,6 +147,7 @@ fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
     let dir = data_dir(args.data_dir.as_ref())?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
     let model = super::load_model(args.model.as_ref())?;
+    let base = RetrainBase::new(Arc::new(model.clone())).map_err(anyhow::Error::msg)?;
     let initial = match args.model {
         Some(_) => tweetguide::store::Initial::File(&model),
         None => tweetguide::store::Initial::Builtin(&model),
@@ -169,9 +169,7 @@ fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
         }
     };
     let model = Arc::new(ActiveModel::new(active));
-    let corpus = BaseCorpus::committed().map_err(anyhow::Error::msg)?;
-    let trainer =
-        TrainerState::new(Arc::clone(&model), Arc::new(store), Arc::new(registry), corpus, TrainParams::default());
+    let trainer = TrainerState::new(Arc::clone(&model), Arc::new(store), Arc::new(registry), base);
     info!(data_dir = %dir.display(), "data directory ready");
     Ok(Services { model, trainer: Some((Arc::new(trainer), token)) })
 }

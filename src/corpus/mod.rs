@@ -1,6 +1,8 @@
 //! Labelled tweets on disk: the JSONL format of `training-data/`, and the
 //! checks every labelled file goes through before it may train a model.
 
+pub mod real;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
@@ -62,7 +64,7 @@ impl FromStr for Lang {
 pub struct LabelledTweet {
     /// The tweet as posted.
     pub text: String,
-    /// Its category under `LABELING.md`.
+    /// Its category under `training-data/LABELING.md`.
     pub label: Label,
     /// Its language, when known. Required in `training-data/`, optional for
     /// examples submitted later.
@@ -82,6 +84,9 @@ pub enum CorpusError {
     /// Language code other than `fr` or `en`.
     #[error("unknown language {0:?}: expected fr or en")]
     UnknownLang(String),
+    /// A labelled id whose text the shared data does not hold.
+    #[error("no text for the labelled tweet {0:?} in the real tweets folder: labels and data are out of step")]
+    MissingText(String),
 }
 
 /// The fields a JSONL line may carry; unknown fields are refused so that a
@@ -97,6 +102,15 @@ struct RawLine {
     is_retweet: Option<bool>,
 }
 
+/// The same fields, among any others: users' evaluation files carry ids,
+/// sources and dates beside the text and the label.
+#[derive(Deserialize)]
+struct LenientLine {
+    text: String,
+    label: String,
+    lang: Option<String>,
+}
+
 /// What makes a line acceptable, beyond being well-formed JSON.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules {
@@ -104,14 +118,19 @@ pub struct Rules {
     pub require_lang: bool,
     /// Longest text accepted, in characters.
     pub max_chars: usize,
+    /// Accept fields other than `text`, `label`, `lang` and `is_retweet`.
+    pub extra_fields: bool,
 }
 
 impl Rules {
     /// The rules for the committed corpus: tweets of at most 280 characters,
     /// each with its language.
-    pub const CORPUS: Rules = Rules { require_lang: true, max_chars: 280 };
+    pub const CORPUS: Rules = Rules { require_lang: true, max_chars: 280, extra_fields: false };
     /// The rules for examples users add: any length the service accepts.
-    pub const EXAMPLES: Rules = Rules { require_lang: false, max_chars: MAX_TEXT_CHARS };
+    pub const EXAMPLES: Rules = Rules { require_lang: false, max_chars: MAX_TEXT_CHARS, extra_fields: false };
+    /// The rules for files a model is evaluated on: examples that may carry
+    /// other fields (`id`, `source`, ...), which are ignored.
+    pub const EVALUATION: Rules = Rules { extra_fields: true, ..Rules::EXAMPLES };
 }
 
 /// Key under which two texts count as the same tweet: case, accents,
@@ -135,7 +154,13 @@ pub fn dedup_key(text: &str) -> String {
 
 /// Parses one JSONL line; `Err` is the reason, without position.
 pub fn parse_line(line: &str, rules: Rules) -> Result<LabelledTweet, String> {
-    let raw: RawLine = serde_json::from_str(line).map_err(|e| format!("not a labelled tweet: {e}"))?;
+    let not_labelled = |e: serde_json::Error| format!("not a labelled tweet: {e}");
+    let raw = if rules.extra_fields {
+        let lenient: LenientLine = serde_json::from_str(line).map_err(not_labelled)?;
+        RawLine { text: lenient.text, label: lenient.label, lang: lenient.lang, is_retweet: None }
+    } else {
+        serde_json::from_str::<RawLine>(line).map_err(not_labelled)?
+    };
     let label = raw.label.parse::<Label>().map_err(|e| e.to_string())?;
     let lang = match raw.lang {
         Some(code) => Some(code.parse::<Lang>().map_err(|e| e.to_string())?),
@@ -173,6 +198,59 @@ pub fn read_jsonl(path: &Path, rules: Rules) -> Result<Vec<LabelledTweet>, Corpu
         tweets.push(tweet);
     }
     Ok(tweets)
+}
+
+/// The hand-written files the default model trains on, in `training-data/`:
+/// the original corpus and the everyday voices added beside it. Only the
+/// first is required in a folder given to `tweetguide train --data`.
+pub const HAND_WRITTEN_TRAINING_FILES: [&str; 2] = ["train.jsonl", "everyday.jsonl"];
+
+/// The hand-written held-out file, in `training-data/`.
+pub const HAND_WRITTEN_HELD_OUT_FILE: &str = "test.jsonl";
+
+/// Everything the default model is trained and measured on.
+#[derive(Debug)]
+pub struct DefaultCorpus {
+    /// Hand-written training tweets, every file of
+    /// [`HAND_WRITTEN_TRAINING_FILES`] in order.
+    pub hand_written: Vec<LabelledTweet>,
+    /// The hand-written held-out file.
+    pub hand_written_test: Vec<LabelledTweet>,
+    /// The real labelled tweets joined with their texts, when asked for.
+    pub real: Option<real::RealCorpus>,
+}
+
+impl DefaultCorpus {
+    /// Reads the hand-written files of `data_dir` and, with `real` =
+    /// `(labels, texts folder)`, joins the real labels with their texts.
+    /// A text that appears in two hand-written files is refused like a
+    /// duplicate inside one file.
+    pub fn load(data_dir: &Path, real: Option<(&Path, &Path)>) -> Result<DefaultCorpus, CorpusError> {
+        let mut hand_written = Vec::new();
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        for (i, name) in HAND_WRITTEN_TRAINING_FILES.into_iter().enumerate() {
+            let path = data_dir.join(name);
+            if i > 0 && !path.exists() {
+                continue;
+            }
+            for (index, tweet) in read_jsonl(&path, Rules::CORPUS)?.into_iter().enumerate() {
+                if let Some(first) = seen.insert(dedup_key(&tweet.text), path.clone()) {
+                    return Err(CorpusError::Line {
+                        path,
+                        line: index + 1,
+                        reason: format!("duplicate of a tweet in {} after normalisation", first.display()),
+                    });
+                }
+                hand_written.push(tweet);
+            }
+        }
+        let hand_written_test = read_jsonl(&data_dir.join(HAND_WRITTEN_HELD_OUT_FILE), Rules::CORPUS)?;
+        let real = match real {
+            Some((labels, texts)) => Some(real::RealCorpus::load(labels, texts)?),
+            None => None,
+        };
+        Ok(DefaultCorpus { hand_written, hand_written_test, real })
+    }
 }
 
 /// A hash of the examples' content (not of the file's formatting), stored in

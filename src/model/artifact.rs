@@ -2,6 +2,9 @@
 //!
 //! Layout: the magic line `tweetguide-model\n`, the format version as a
 //! little-endian `u32`, a postcard payload, then the SHA-256 of the payload.
+//! The payload holds the model's sufficient statistics (per-class counts),
+//! not its log-probabilities: they are derived at load, and a retrain can
+//! add to them.
 //! The checksum catches truncation and bit rot before any field is trusted,
 //! and doubles as the model's identity. Nothing time-dependent is stored, so
 //! training the same data twice gives the same bytes.
@@ -14,17 +17,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::info::ModelInfo;
-use super::scorer::{ClassWeights, Scorer};
+use super::scorer::Scorer;
+use super::stats::Statistics;
 use crate::Label;
 use crate::corpus::hex;
 use crate::text::{Tokenizer, UnsupportedTokenizer};
 
 const MAGIC: &[u8] = b"tweetguide-model\n";
 /// Version of the layout below; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const CHECKSUM_LEN: usize = 32;
-/// Lowest log-probability a model file may hold (see `validate`).
-const MIN_LOG_PROBABILITY: f64 = -1e6;
 
 /// Why a model file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -52,26 +54,23 @@ pub enum ModelFileError {
 #[derive(Serialize)]
 struct PayloadRef<'a> {
     info: &'a ModelInfo,
-    features: &'a [Box<str>],
-    log_priors: &'a ClassWeights,
-    weights: &'a [ClassWeights],
+    statistics: &'a Statistics,
 }
 
 /// The payload as read back; same fields, same order.
 #[derive(Deserialize)]
 struct Payload {
     info: ModelInfo,
-    features: Vec<Box<str>>,
-    log_priors: ClassWeights,
-    weights: Vec<ClassWeights>,
+    statistics: Statistics,
 }
 
 /// Serialises a model; returns the bytes and the payload checksum.
-pub(crate) fn encode(info: &ModelInfo, scorer: &Scorer) -> Result<(Vec<u8>, [u8; CHECKSUM_LEN]), ModelFileError> {
-    let payload =
-        PayloadRef { info, features: scorer.names(), log_priors: scorer.log_priors(), weights: scorer.weights() };
-    let body =
-        postcard::to_stdvec(&payload).map_err(|e| ModelFileError::Corrupt(format!("cannot encode model: {e}")))?;
+pub(crate) fn encode(
+    info: &ModelInfo,
+    statistics: &Statistics,
+) -> Result<(Vec<u8>, [u8; CHECKSUM_LEN]), ModelFileError> {
+    let body = postcard::to_stdvec(&PayloadRef { info, statistics })
+        .map_err(|e| ModelFileError::Corrupt(format!("cannot encode model: {e}")))?;
     let checksum: [u8; CHECKSUM_LEN] = Sha256::digest(&body).into();
     let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + body.len() + CHECKSUM_LEN);
     bytes.extend_from_slice(MAGIC);
@@ -82,7 +81,7 @@ pub(crate) fn encode(info: &ModelInfo, scorer: &Scorer) -> Result<(Vec<u8>, [u8;
 }
 
 /// Parses and validates model bytes; returns the parts and the model id.
-pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Scorer, String), ModelFileError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Statistics, Scorer, String), ModelFileError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(ModelFileError::NotAModel)?;
     let (version, rest) = rest
         .split_first_chunk::<4>()
@@ -105,8 +104,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Scorer, String), ModelF
     }
     validate(&payload)?;
     let tokenizer = Tokenizer::new(payload.info.tokenizer.clone())?;
-    let scorer = Scorer::new(tokenizer, payload.features, payload.weights, payload.log_priors);
-    Ok((payload.info, scorer, model_id(&actual)))
+    let training = &payload.info.training;
+    let scorer = payload.statistics.scorer(training.alpha, training.priors, &tokenizer);
+    Ok((payload.info, payload.statistics, scorer, model_id(&actual)))
 }
 
 /// Checks what the checksum cannot: that the content makes sense.
@@ -115,19 +115,13 @@ fn validate(payload: &Payload) -> Result<(), ModelFileError> {
     if payload.info.labels != Label::ALL {
         return bad("labels differ from self_promotion, sharing, political");
     }
-    if payload.features.len() != payload.weights.len() {
-        return bad("feature names and weights differ in number");
+    // Smoothing keeps every log-probability finite; one far below what
+    // training chooses would make them meaningless.
+    let alpha = payload.info.training.alpha;
+    if !(1e-6..=1e6).contains(&alpha) {
+        return bad("the smoothing must be between 1e-6 and 1e6");
     }
-    if !payload.features.windows(2).all(|w| w[0] < w[1]) {
-        return bad("feature names are not sorted and unique");
-    }
-    // A trained model's log-probabilities are a few dozen below zero at most;
-    // the bound keeps the sum over a 25,000-character text finite and precise.
-    let plausible = |w: &ClassWeights| w.iter().all(|v| (MIN_LOG_PROBABILITY..=0.0).contains(v));
-    if !plausible(&payload.log_priors) || !payload.weights.iter().all(plausible) {
-        return bad("log-probabilities must be finite, between -1e6 and 0");
-    }
-    Ok(())
+    payload.statistics.check().map_err(ModelFileError::Corrupt)
 }
 
 /// Short, stable identity of a model: the start of its checksum.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::Metrics;
+use super::stats::Priors;
 use crate::Label;
 use crate::text::TokenizerSettings;
 
@@ -17,8 +18,10 @@ pub struct ModelInfo {
     pub tokenizer: TokenizerSettings,
     /// The data and settings it was trained with.
     pub training: TrainingSummary,
-    /// Its figures on the held-out file, when one was given.
+    /// Its figures on the hand-written held-out file, when one was given.
     pub held_out: Option<Metrics>,
+    /// Its figures on the real held-out split, when one was given.
+    pub real_held_out: Option<Metrics>,
 }
 
 /// The data a model saw and the hyper-parameters it was fitted with.
@@ -28,8 +31,19 @@ pub struct TrainingSummary {
     pub data_sha256: String,
     /// SHA-256 of the held-out examples' content, empty when there were none.
     pub held_out_sha256: String,
-    /// Number of training examples.
+    /// Number of labelled training examples, every source together.
     pub examples: u64,
+    /// The labelled sources, with their size and weight.
+    pub sources: Vec<SourceSummary>,
+    /// Number of unlabelled tweets EM added (0 when EM was off).
+    pub unlabelled: u64,
+    /// Weight of an unlabelled tweet in EM.
+    pub em_weight: f64,
+    /// How the class priors were set.
+    pub priors: Priors,
+    /// Whether each tweet's counts were scaled to unit length; examples a
+    /// retrain adds are scaled the same way.
+    pub length_norm: bool,
     /// Training examples per label.
     pub examples_per_label: BTreeMap<Label, u64>,
     /// Additive smoothing chosen by cross-validation.
@@ -42,4 +56,15 @@ pub struct TrainingSummary {
     pub min_df: u32,
     /// Number of features kept.
     pub vocabulary_size: u64,
+}
+
+/// One labelled source a model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceSummary {
+    /// `hand-written`, `real`, `examples`...
+    pub name: String,
+    /// Its number of tweets.
+    pub examples: u64,
+    /// The weight of each of its tweets.
+    pub weight: f64,
 }

@@ -27,7 +27,7 @@ pub struct FeatureWeight {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
     /// The most probable label; exact ties go to the label with the highest
-    /// precedence in `LABELING.md` (political, then self-promotion, then sharing).
+    /// precedence in `training-data/LABELING.md` (political, then self-promotion, then sharing).
     pub label: Label,
     /// Posterior probability of each label, in `Label::ALL` order; finite and
     /// summing to 1 whatever the length of the text.
@@ -70,10 +70,6 @@ impl Scorer {
     ) -> Scorer {
         let index = names.iter().enumerate().map(|(i, name)| (name.clone(), i as u32)).collect();
         Scorer { tokenizer, index, names, weights, log_priors }
-    }
-
-    pub(crate) fn tokenizer(&self) -> &Tokenizer {
-        &self.tokenizer
     }
 
     pub(crate) fn names(&self) -> &[Box<str>] {
@@ -119,7 +115,7 @@ impl Scorer {
         jll.map(|v| (v - max) - ln_sum)
     }
 
-    fn best(jll: &ClassWeights) -> Label {
+    pub(crate) fn best(jll: &ClassWeights) -> Label {
         let mut best = Label::PRECEDENCE[0];
         for label in Label::PRECEDENCE {
             if jll[label.index()] > jll[best.index()] {

@@ -1,12 +1,15 @@
-//! The compiled scorer against linfa-bayes itself, on the committed corpus.
+//! The statistics, the scorer and retraining against linfa-bayes itself, on
+//! the committed hand-written corpus.
 
 use std::path::Path;
 
 use linfa_bayes::{MultinomialNb, NaiveBayes};
 use ndarray::Array2;
 
-use super::scorer::{ScoreScratch, Scorer};
-use super::train::{EncodedCorpus, FittedMirror, Vocabulary, compile, fit_multinomial};
+use super::scorer::ScoreScratch;
+use super::stats::{Priors, Statistics};
+use super::train::{EncodedCorpus, FittedMirror, Vocabulary, fit_dense, labelled_statistics};
+use super::{HeldOut, LabelledSource, Model, TrainParams, TrainingData};
 use crate::Label;
 use crate::corpus::{LabelledTweet, Rules, read_jsonl};
 use crate::text::{Scratch, Tokenizer};
@@ -16,28 +19,31 @@ fn corpus_file(name: &str) -> Vec<LabelledTweet> {
     read_jsonl(&path, Rules::CORPUS).expect("committed corpus is valid")
 }
 
+/// A dense linfa fit and our statistics over the same rows and vocabulary.
 struct Fit {
     vocabulary: Vocabulary,
     linfa: MultinomialNb<f64, usize>,
-    scorer: Scorer,
+    statistics: Statistics,
     tokenizer: Tokenizer,
 }
 
-fn fit_on_training_split(alpha: f64) -> Fit {
-    let train = corpus_file("train.jsonl");
+fn fit(alpha: f64, corpus: &EncodedCorpus) -> Fit {
     let tokenizer = Tokenizer::default();
-    let corpus = EncodedCorpus::new(&tokenizer, &train);
-    let rows: Vec<usize> = (0..train.len()).collect();
-    let vocabulary = Vocabulary::build(&corpus, &rows, 2, 50_000);
-    let linfa = fit_multinomial(&corpus, &rows, &vocabulary, alpha, 512).expect("fit");
-    let scorer = compile(&linfa, &vocabulary, &tokenizer).expect("compile");
-    Fit { vocabulary, linfa, scorer, tokenizer }
+    let rows = corpus.labelled_rows();
+    let vocabulary = Vocabulary::build(corpus, &rows, 2, 50_000, |_| false);
+    let linfa = fit_dense(corpus, &rows, &vocabulary, alpha).expect("dense fit");
+    let statistics = labelled_statistics(corpus, &rows, &vocabulary).expect("aggregated fit");
+    Fit { vocabulary, linfa, statistics, tokenizer }
 }
 
-/// The dense row linfa expects: feature counts over the vocabulary columns.
+fn plain_corpus() -> EncodedCorpus {
+    EncodedCorpus::new(&Tokenizer::default(), &corpus_file("train.jsonl"), false)
+}
+
+/// The dense rows linfa predicts from: feature counts over the vocabulary.
 fn dense_rows(fit: &Fit, texts: &[&str]) -> Array2<f64> {
     let column: std::collections::HashMap<&str, usize> =
-        fit.vocabulary_names().iter().enumerate().map(|(i, n)| (&**n, i)).collect();
+        fit.statistics.features.iter().enumerate().map(|(i, n)| (&**n, i)).collect();
     let mut rows = Array2::zeros((texts.len(), column.len()));
     let mut scratch = Scratch::default();
     for (r, text) in texts.iter().enumerate() {
@@ -50,49 +56,75 @@ fn dense_rows(fit: &Fit, texts: &[&str]) -> Array2<f64> {
     rows
 }
 
-impl Fit {
-    fn vocabulary_names(&self) -> &[Box<str>] {
-        self.scorer.names()
+#[test]
+fn aggregated_statistics_equal_a_dense_per_tweet_linfa_fit() {
+    // Weighted sources and unit-length tweets: every scaling training uses.
+    let tokenizer = Tokenizer::default();
+    let train = corpus_file("train.jsonl");
+    let (first, second) = train.split_at(train.len() / 2);
+    let data = TrainingData {
+        sources: vec![
+            LabelledSource { name: "a", tweets: first, weight: 1.5, validates: true },
+            LabelledSource { name: "b", tweets: second, weight: 0.25, validates: true },
+        ],
+        unlabelled: &[],
+    };
+    let corpus = EncodedCorpus::encode(&tokenizer, &data, true);
+    let fit = fit(0.3, &corpus);
+    assert_eq!(fit.vocabulary.len(), fit.statistics.features.len());
+    let dense = FittedMirror::of(&fit.linfa, fit.vocabulary.len()).expect("mirror").counts(fit.vocabulary.len());
+    let mut compared = 0;
+    for (ours, theirs) in fit.statistics.counts.iter().zip(&dense) {
+        for c in 0..Label::COUNT {
+            assert!((ours[c] - theirs[c]).abs() <= 1e-9 * theirs[c].abs().max(1.0), "{ours:?} vs {theirs:?}");
+            compared += 1;
+        }
     }
+    assert!(compared > 10_000, "{compared} counts compared");
 }
 
 #[test]
 fn scorer_matches_linfa_on_the_held_out_file() {
-    let fit = fit_on_training_split(0.3);
-    assert_eq!(fit.vocabulary.len(), fit.scorer.names().len());
-    let held_out = corpus_file("test.jsonl");
-    let texts: Vec<&str> = held_out.iter().map(|t| t.text.as_str()).collect();
-    let x = dense_rows(&fit, &texts);
-    let (log_proba, classes) = fit.linfa.predict_log_proba(x.view());
-    let classes: Vec<usize> = classes.into_iter().copied().collect();
-    assert_eq!(classes, [0, 1, 2], "linfa sorts its classes");
-    let mut scratch = ScoreScratch::default();
-    let mut compared = 0;
-    for (r, text) in texts.iter().enumerate() {
-        let ours = fit.scorer.predict(text, &mut scratch, 0);
-        let theirs = log_proba.row(r);
-        for label in Label::ALL {
-            let p_theirs = theirs[label.index()].exp();
-            assert!(
-                (ours.probability(label) - p_theirs).abs() < 1e-9,
-                "{text:?}: {label} {} vs linfa {p_theirs}",
-                ours.probability(label)
-            );
+    let corpus = plain_corpus();
+    for alpha in [0.3, 1.0] {
+        let fit = fit(alpha, &corpus);
+        // Empirical priors are linfa's (documents per class, all weights 1).
+        let scorer = fit.statistics.scorer(alpha, Priors::Empirical, &fit.tokenizer);
+        let held_out = corpus_file("test.jsonl");
+        let texts: Vec<&str> = held_out.iter().map(|t| t.text.as_str()).collect();
+        let x = dense_rows(&fit, &texts);
+        let (log_proba, classes) = fit.linfa.predict_log_proba(x.view());
+        let classes: Vec<usize> = classes.into_iter().copied().collect();
+        assert_eq!(classes, [0, 1, 2], "linfa sorts its classes");
+        let mut scratch = ScoreScratch::default();
+        let mut compared = 0;
+        for (r, text) in texts.iter().enumerate() {
+            let ours = scorer.predict(text, &mut scratch, 0);
+            let theirs = log_proba.row(r);
+            for label in Label::ALL {
+                let p_theirs = theirs[label.index()].exp();
+                assert!(
+                    (ours.probability(label) - p_theirs).abs() < 1e-9,
+                    "{text:?}: {label} {} vs linfa {p_theirs}",
+                    ours.probability(label)
+                );
+            }
+            // linfa's own label is its argmax; it is only ambiguous on exact ties.
+            let best = (0..3).max_by(|&a, &b| theirs[a].total_cmp(&theirs[b])).expect("3 classes");
+            let tied = (0..3).filter(|&c| theirs[c] == theirs[best]).count() > 1;
+            if !tied {
+                assert_eq!(ours.label.index(), best, "{text:?}");
+                compared += 1;
+            }
         }
-        // linfa's own label is its argmax; it is only ambiguous on exact ties.
-        let best = (0..3).max_by(|&a, &b| theirs[a].total_cmp(&theirs[b])).expect("3 classes");
-        let tied = (0..3).filter(|&c| theirs[c] == theirs[best]).count() > 1;
-        if !tied {
-            assert_eq!(ours.label.index(), best, "{text:?}");
-            compared += 1;
-        }
+        assert!(compared > held_out.len() * 9 / 10);
     }
-    assert!(compared > held_out.len() * 9 / 10);
 }
 
 #[test]
 fn long_texts_stay_finite_where_linfa_underflows() {
-    let fit = fit_on_training_split(0.3);
+    let fit = fit(0.3, &plain_corpus());
+    let scorer = fit.statistics.scorer(0.3, Priors::Empirical, &fit.tokenizer);
     let tweet = "Grève générale contre la #RéformeDesRetraites ✊ le gouvernement doit reculer ! https://t.co/x ";
     let text: String = tweet.chars().cycle().take(25_000).collect();
     let (linfa_log_proba, _) = fit.linfa.predict_log_proba(dense_rows(&fit, &[&text]).view());
@@ -102,24 +134,67 @@ fn long_texts_stay_finite_where_linfa_underflows() {
         linfa_log_proba.iter().all(|v| !v.is_finite()),
         "linfa's plain exp-sum was expected to underflow: {linfa_log_proba:?}"
     );
-    let ours = fit.scorer.predict(&text, &mut ScoreScratch::default(), 5);
+    let ours = scorer.predict(&text, &mut ScoreScratch::default(), 5);
     assert!(ours.probabilities.iter().all(|p| p.is_finite()));
     assert!((ours.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     assert_eq!(ours.label, Label::Political);
 }
 
+/// One smoothing value, no EM, every feature kept: a model whose
+/// statistics are exactly the sums over its tweets.
+fn exact_params() -> super::ValidTrainParams {
+    TrainParams::default().alphas(vec![0.3]).min_df(1).em_weight(0.0).priors(Priors::Empirical).check().expect("valid")
+}
+
 #[test]
-fn resmoothing_reproduces_a_linfa_fit_at_that_alpha() {
-    let base = fit_on_training_split(0.3);
-    let other = fit_on_training_split(1.0);
-    let mirror = FittedMirror::of(&base.linfa, &base.vocabulary).expect("mirror");
-    let resmoothed = mirror.resmoothed(1.0, &base.vocabulary, &base.tokenizer);
-    for (a, b) in resmoothed.weights().iter().zip(other.scorer.weights()) {
+fn adding_examples_equals_training_on_everything() {
+    let train = corpus_file("train.jsonl");
+    let (base_tweets, examples) = train.split_at(train.len() - 400);
+    let params = exact_params();
+    let held_out = corpus_file("test.jsonl");
+    let held = HeldOut { hand_written: &held_out, real: &[] };
+    let base = super::train(&TrainingData::single("base", base_tweets), held, &params).expect("base");
+    let everything = super::train(&TrainingData::single("all", &train), held, &params).expect("all");
+    let retrained = base.with_examples(examples, held).expect("retrain");
+
+    assert_eq!(retrained.statistics.features, everything.statistics.features);
+    for (a, b) in retrained.statistics.counts.iter().zip(&everything.statistics.counts) {
         for c in 0..Label::COUNT {
-            assert!((a[c] - b[c]).abs() < 1e-12);
+            assert!((a[c] - b[c]).abs() <= 1e-9 * b[c].max(1.0));
         }
     }
-    for c in 0..Label::COUNT {
-        assert!((resmoothed.log_priors()[c] - other.scorer.log_priors()[c]).abs() < 1e-12);
+    assert_eq!(retrained.statistics.documents, everything.statistics.documents);
+    let mut scratch = ScoreScratch::default();
+    for tweet in &held_out {
+        let a = retrained.predict_with(&tweet.text, &mut scratch, 0);
+        let b = everything.predict_with(&tweet.text, &mut scratch, 0);
+        assert_eq!(a.label, b.label, "{:?}", tweet.text);
     }
+    assert_eq!(retrained.info().training.examples, train.len() as u64);
+    assert_eq!(retrained.info().training.sources.last().map(|s| s.examples), Some(examples.len() as u64));
+    // Saved and loaded, the retrained model is the same model.
+    let reloaded = Model::from_bytes(&retrained.to_bytes().expect("encode")).expect("decode");
+    assert_eq!(reloaded.id(), retrained.id());
+}
+
+#[test]
+fn new_words_join_the_vocabulary_only_when_enough_examples_use_them() {
+    let train = corpus_file("train.jsonl");
+    let params = TrainParams::default().alphas(vec![0.3]).em_weight(0.0).check().expect("valid");
+    let base = super::train(&TrainingData::single("base", &train), HeldOut::default(), &params).expect("base");
+    let example = |text: &str| LabelledTweet { text: text.to_owned(), label: Label::SelfPromotion, lang: None };
+    let examples = [
+        example("Zorbliquette en promo chez nous"),
+        example("La zorbliquette revient samedi"),
+        example("Une quixotrande unique"),
+    ];
+    let retrained = base.with_examples(&examples, HeldOut::default()).expect("retrain");
+    let knows = |m: &Model, f: &str| m.statistics.features.iter().any(|x| &**x == f);
+    assert!(!knows(&base, "zorbliquette"));
+    assert!(knows(&retrained, "zorbliquette"), "two examples use it (min_df 2)");
+    assert!(!knows(&retrained, "quixotrande"), "one example only");
+    assert!(
+        retrained.predict("zorbliquette").probability(Label::SelfPromotion)
+            > base.predict("zorbliquette").probability(Label::SelfPromotion)
+    );
 }

@@ -34,7 +34,7 @@ pub use classifier::ClassifierService;
 pub use fuzz::fuzz_request;
 pub use metrics::install_exporter;
 pub use state::ActiveModel;
-pub use trainer::{BaseCorpus, DEFAULT_TOLERANCE, TrainerService, TrainerState};
+pub use trainer::{DEFAULT_TOLERANCE, RetrainBase, TrainerService, TrainerState};
 pub use validate::{MAX_ID_BYTES, MAX_TOP_FEATURES, MAX_TWEETS_PER_MESSAGE};
 
 use crate::proto::FILE_DESCRIPTOR_SET;

@@ -12,7 +12,7 @@ use super::state::ActiveModel;
 use super::validate;
 use crate::Label;
 use crate::corpus::{self, LabelledTweet, dedup_key};
-use crate::model::{self, Metrics, Model, TrainParams};
+use crate::model::{HeldOut, Metrics, Model};
 use crate::proto::audit::timestamp;
 use crate::proto::v1::trainer_server::Trainer;
 use crate::proto::v1::{self, ActivateModelRequest, ActivateModelResponse, AddExamplesRequest, AddExamplesResponse};
@@ -24,32 +24,31 @@ use crate::store::{ExampleStore, ModelRegistry, StoreError, VersionInfo};
 /// active model's and still be activated, unless the request says otherwise.
 pub const DEFAULT_TOLERANCE: f64 = 0.01;
 
-/// The labelled data a retrain starts from: the corpus the default model was
-/// trained on, and its fixed held-out file.
+/// What a retrain starts from: the model whose statistics the stored
+/// examples are added to (the built-in default, or the `--model` file), and
+/// the hand-written held-out file new models are compared on.
 #[derive(Debug, Clone)]
-pub struct BaseCorpus {
-    /// Training tweets.
-    pub train: Vec<LabelledTweet>,
+pub struct RetrainBase {
+    /// The model a retrain adds the examples to; never the active model, so
+    /// that examples are counted once however many retrains there were.
+    pub model: Arc<Model>,
     /// Held-out tweets; never trained on, used to compare models.
     pub held_out: Vec<LabelledTweet>,
 }
 
-impl BaseCorpus {
-    /// The corpus committed in `training-data/`, built into the binary.
-    pub fn committed() -> Result<BaseCorpus, String> {
-        let parse = |name: &str, text: &str| -> Result<Vec<LabelledTweet>, String> {
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| {
-                    corpus::parse_line(l, corpus::Rules::CORPUS).map_err(|e| format!("{name}:{}: {e}", i + 1))
-                })
-                .collect()
-        };
-        Ok(BaseCorpus {
-            train: parse("train.jsonl", include_str!("../../training-data/train.jsonl"))?,
-            held_out: parse("test.jsonl", include_str!("../../training-data/test.jsonl"))?,
-        })
+impl RetrainBase {
+    /// `model` plus the held-out file committed in `training-data/`, built
+    /// into the binary so that a clone without the real tweets retrains too.
+    pub fn new(model: Arc<Model>) -> Result<RetrainBase, String> {
+        let held_out = include_str!("../../training-data/test.jsonl")
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                corpus::parse_line(l, corpus::Rules::CORPUS).map_err(|e| format!("test.jsonl:{}: {e}", i + 1))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RetrainBase { model, held_out })
     }
 }
 
@@ -58,8 +57,7 @@ pub struct TrainerState {
     pub(crate) model: Arc<ActiveModel>,
     pub(crate) store: Arc<dyn ExampleStore>,
     pub(crate) registry: Arc<ModelRegistry>,
-    pub(crate) corpus: Arc<BaseCorpus>,
-    pub(crate) params: TrainParams,
+    pub(crate) base: Arc<RetrainBase>,
     retraining: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -75,17 +73,9 @@ impl TrainerState {
         model: Arc<ActiveModel>,
         store: Arc<dyn ExampleStore>,
         registry: Arc<ModelRegistry>,
-        corpus: BaseCorpus,
-        params: TrainParams,
+        base: RetrainBase,
     ) -> Self {
-        TrainerState {
-            model,
-            store,
-            registry,
-            corpus: Arc::new(corpus),
-            params,
-            retraining: Arc::new(tokio::sync::Mutex::new(())),
-        }
+        TrainerState { model, store, registry, base: Arc::new(base), retraining: Arc::new(tokio::sync::Mutex::new(())) }
     }
 }
 
@@ -222,32 +212,33 @@ struct RetrainOutcome {
 fn retrain_blocking(state: &TrainerState, force: bool, tolerance: f64) -> Result<RetrainOutcome, Status> {
     let started = Instant::now();
     let examples = state.store.all().map_err(store_status)?;
-    let held_out_keys: HashSet<String> = state.corpus.held_out.iter().map(|t| dedup_key(&t.text)).collect();
-    // Added examples override the corpus for the same text (the later label
-    // wins); texts of the held-out file are never trained on.
-    let mut by_key: indexmap_lite::OrderedMap = indexmap_lite::OrderedMap::default();
-    for tweet in &state.corpus.train {
-        by_key.insert(dedup_key(&tweet.text), tweet.clone());
-    }
+    let held_out = &state.base.held_out;
+    let held_out_keys: HashSet<String> = held_out.iter().map(|t| dedup_key(&t.text)).collect();
+    // The same text stored twice counts once, with its latest label; texts of
+    // the held-out file are never trained on.
+    let mut by_key = indexmap_lite::OrderedMap::default();
     let mut overlap = 0u64;
-    let mut added = 0u64;
     for tweet in examples {
         let key = dedup_key(&tweet.text);
         if held_out_keys.contains(&key) {
             overlap += 1;
             continue;
         }
-        added += 1;
         by_key.insert(key, tweet);
     }
-    let training = by_key.into_values();
-    let params = state.params.clone().check().map_err(|e| Status::internal(e.to_string()))?;
-    let candidate = model::train(&training, &state.corpus.held_out, &params)
-        .map_err(|e| Status::internal(format!("training failed: {e}")))?;
+    let examples = by_key.into_values();
+    let added = examples.len() as u64;
+    let base = &state.base.model;
+    let candidate = if examples.is_empty() {
+        Model::clone(base)
+    } else {
+        base.with_examples(&examples, HeldOut { hand_written: held_out, real: &[] })
+            .map_err(|e| Status::internal(format!("training failed: {e}")))?
+    };
 
     let previous = state.model.snapshot();
     let previous_info = state.registry.get(previous.id());
-    let previous_f1 = previous.evaluate(&state.corpus.held_out).macro_f1;
+    let previous_f1 = previous.evaluate(held_out).macro_f1;
     let candidate_f1 = candidate.info().held_out.as_ref().map_or(0.0, |m| m.macro_f1);
     let info = state
         .registry

@@ -332,7 +332,8 @@ mod tests {
             })
             .collect();
         let params = TrainParams::default().alphas(vec![1.0]).folds(2).min_df(1).check().expect("params");
-        crate::model::train(&tweets, &[], &params).expect("train")
+        let data = crate::model::TrainingData::single("tiny", &tweets);
+        crate::model::train(&data, crate::model::HeldOut::default(), &params).expect("train")
     }
 
     fn manifest_of(dir: &Path) -> Manifest {

@@ -32,7 +32,7 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Bumped whenever the features produced for a given text change, so that a
 /// model trained with other features is refused instead of silently misread.
-pub const TOKENIZER_VERSION: u32 = 1;
+pub const TOKENIZER_VERSION: u32 = 2;
 
 /// Tokenizer options. They are stored in the model file: a model is only
 /// valid with the tokenizer it was trained with.
@@ -42,11 +42,15 @@ pub struct TokenizerSettings {
     pub version: u32,
     /// Whether consecutive words also form bigram features.
     pub bigrams: bool,
+    /// When not 0, words longer than this many letters also give the feature
+    /// `~` plus their first `prefix` letters, so that "réformes", "réformer"
+    /// and "reformist" share evidence with "réforme" as a crude stemmer would.
+    pub prefix: u8,
 }
 
 impl Default for TokenizerSettings {
     fn default() -> Self {
-        TokenizerSettings { version: TOKENIZER_VERSION, bigrams: true }
+        TokenizerSettings { version: TOKENIZER_VERSION, bigrams: true, prefix: 0 }
     }
 }
 
@@ -66,6 +70,7 @@ pub struct Scratch {
     previous: String,
     pair: String,
     tag: String,
+    unescaped: String,
 }
 
 /// Extracts features from tweets; cheap to clone and share between threads.
@@ -90,9 +95,16 @@ impl Tokenizer {
 
     /// Calls `emit` once per feature occurrence, in text order.
     pub fn for_each_feature(&self, text: &str, scratch: &mut Scratch, mut emit: impl FnMut(&str)) {
-        let Scratch { word, previous, pair, tag } = scratch;
+        let Scratch { word, previous, pair, tag, unescaped } = scratch;
+        let text = if text.contains('&') {
+            unescape_html(text, unescaped);
+            unescaped.as_str()
+        } else {
+            text
+        };
         previous.clear();
-        let mut chain = WordChain { bigrams: self.settings.bigrams, word, previous, pair };
+        let prefix = usize::from(self.settings.prefix);
+        let mut chain = WordChain { bigrams: self.settings.bigrams, prefix, word, previous, pair };
         for token in Lexer::new(text) {
             match token {
                 Token::Word(raw) => chain.push(raw, &mut emit),
@@ -139,9 +151,35 @@ impl Tokenizer {
     }
 }
 
+/// The X API and many exports escape `&`, `<` and `>` in tweet texts
+/// (`&amp;`, `&lt;`, `&gt;`); the other common entities are decoded too, so
+/// that "Fish &amp; chips" gives the features of "Fish & chips".
+fn unescape_html(text: &str, out: &mut String) {
+    const ENTITIES: [(&str, char); 6] =
+        [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&apos;", '\'')];
+    out.clear();
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match ENTITIES.iter().find(|(entity, _)| rest.starts_with(entity)) {
+            Some((entity, c)) => {
+                out.push(*c);
+                rest = &rest[entity.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
 /// Emits words and the bigrams they form with the word before them.
 struct WordChain<'s> {
     bigrams: bool,
+    prefix: usize,
     word: &'s mut String,
     previous: &'s mut String,
     pair: &'s mut String,
@@ -157,6 +195,18 @@ impl WordChain<'_> {
             // no bigram may span it.
             self.break_chain();
             return;
+        }
+        // A prefix only for words at least two letters longer than it: a
+        // word one letter longer is already nearly its own prefix.
+        if self.prefix > 0
+            && !self.word.starts_with('<')
+            && let Some((cut, _)) = self.word.char_indices().nth(self.prefix)
+            && self.word[cut..].chars().nth(1).is_some()
+        {
+            self.pair.clear();
+            self.pair.push('~');
+            self.pair.push_str(&self.word[..cut]);
+            emit(self.pair);
         }
         self.emit_current(emit);
     }
@@ -274,7 +324,7 @@ mod tests {
 
     #[test]
     fn other_tokenizer_versions_are_refused() {
-        let err = Tokenizer::new(TokenizerSettings { version: TOKENIZER_VERSION + 1, bigrams: true })
+        let err = Tokenizer::new(TokenizerSettings { version: TOKENIZER_VERSION + 1, ..Default::default() })
             .expect_err("future version");
         assert!(err.to_string().contains("retrain"));
     }
@@ -289,6 +339,26 @@ mod tests {
         tokenizer.for_each_feature("Grève demain ✊ #JO2024", &mut scratch, |f| second.push(f.to_owned()));
         assert_eq!(first, second);
         assert!(has(&first, "2024") && has(&first, "jo"));
+    }
+
+    #[test]
+    fn html_entities_are_read_as_their_characters() {
+        assert_eq!(features("Fish &amp; chips &lt;3"), features("Fish & chips <3"));
+        // Only whole entities: a bare "&amp" or an unknown "&foo;" stays text.
+        assert_eq!(features("R&amp;D &amp &foo;"), features("R&D &amp &foo;"));
+        assert!(has(&features("&amp"), "amp"));
+    }
+
+    #[test]
+    fn prefixes_let_word_forms_meet() {
+        let tokenizer =
+            Tokenizer::new(TokenizerSettings { prefix: 5, bigrams: false, ..Default::default() }).expect("supported");
+        let a = tokenizer.features("réformes");
+        let b = tokenizer.features("reformer");
+        assert_eq!(a, ["~refor", "reformes"]);
+        assert_eq!(b, ["~refor", "reformer"]);
+        // Words at most one letter longer than the prefix give none.
+        assert_eq!(tokenizer.features("forme reform"), ["forme", "reform"]);
     }
 
     #[test]
