@@ -8,6 +8,9 @@ pub struct ServerProcess {
     pub child: Child,
     pub addr: String,
     pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// The data folder of a server started without `--data-dir`: its own,
+    /// never the user's, removed with the process.
+    _data: tempfile::TempDir,
 }
 
 impl ServerProcess {
@@ -20,7 +23,7 @@ impl ServerProcess {
     /// Like [`ServerProcess::start`], with a last say on the command (resource
     /// limits, user, `pre_exec` hooks...).
     pub fn start_with(args: &[&str], env: &[(&str, &str)], configure: impl FnOnce(&mut Command)) -> ServerProcess {
-        let mut command = serve_command(args, env);
+        let (mut command, data) = serve_command(args, env);
         configure(&mut command);
         let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn server");
         let stderr = child.stderr.take().expect("stderr");
@@ -49,7 +52,7 @@ impl ServerProcess {
                 panic!("server did not start: {:?}", log.lock().expect("log"));
             }
         };
-        ServerProcess { child, addr: format!("http://{addr}"), log }
+        ServerProcess { child, addr: format!("http://{addr}"), log, _data: data }
     }
 
     /// Sends a signal and waits for the exit status.
@@ -60,22 +63,26 @@ impl ServerProcess {
     }
 }
 
-/// `tweetguide serve` on an ephemeral port, logging at info level.
-fn serve_command(args: &[&str], env: &[(&str, &str)]) -> Command {
+/// `tweetguide serve` on an ephemeral port, logging at info level, with a
+/// data folder of its own unless the arguments or `env` name one (the user's
+/// data folder would carry state from one test run to the next).
+fn serve_command(args: &[&str], env: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
+    let data = tempfile::tempdir().expect("temp data dir");
     let mut command = Command::new(env!("CARGO_BIN_EXE_tweetguide"));
     command.arg("serve").arg("--addr").arg("127.0.0.1:0").args(args);
-    command.env("RUST_LOG", "info").env_remove("TWEETGUIDE_ADDR");
+    command.env("RUST_LOG", "info").env_remove("TWEETGUIDE_ADDR").env("TWEETGUIDE_DATA_DIR", data.path());
     for (key, value) in env {
         command.env(key, value);
     }
-    command
+    (command, data)
 }
 
 /// Runs `tweetguide serve` expecting it to stop by itself (a refused start);
 /// returns its exit status and stderr. Killed, and the test failed, if it
 /// starts serving instead.
 pub fn serve_until_exit(args: &[&str], env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
-    let mut child = serve_command(args, env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let (mut command, _data) = serve_command(args, env);
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
     let mut stderr = child.stderr.take().expect("stderr");
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
