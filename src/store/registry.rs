@@ -140,7 +140,22 @@ impl ModelRegistry {
         };
         let active = match initial {
             Initial::File(model) => registry.serve_file(model)?,
-            Initial::Builtin(_) => registry.load_active()?,
+            Initial::Builtin(builtin) => match registry.load_active() {
+                Err(StoreError::NoUsableVersion { found, .. }) if registry.all_from_other_releases() => {
+                    // After an upgrade that changed the model format, every
+                    // kept version is unreadable but none is damaged: serve
+                    // the built-in model (the stored examples are untouched,
+                    // and a retrain adds them to it again).
+                    warn!(
+                        kept = %found,
+                        "the kept model versions were written by another release of tweetguide; serving the \
+                         built-in model {} instead (run a retrain to add the stored examples to it)",
+                        builtin.id()
+                    );
+                    registry.serve_builtin(builtin)?
+                }
+                other => other?,
+            },
         };
         Ok((registry, active))
     }
@@ -155,6 +170,30 @@ impl ModelRegistry {
         }
         let parent = (previous != model.id()).then_some(previous.as_str());
         self.register(model, parent, 0, "file")?;
+        Ok(self.activate(model.id())?.0)
+    }
+
+    /// Whether every kept version fails to load only because another release
+    /// of tweetguide wrote it (another model format or tokenizer version).
+    fn all_from_other_releases(&self) -> bool {
+        let manifest = self.lock().clone();
+        !manifest.versions.is_empty()
+            && manifest.versions.iter().all(|v| {
+                matches!(
+                    self.load_version(&v.id),
+                    Err(StoreError::Model {
+                        source: ModelFileError::Incompatible { .. } | ModelFileError::Tokenizer(_),
+                        ..
+                    })
+                )
+            })
+    }
+
+    /// Registers the built-in model (if needed) and makes it active.
+    fn serve_builtin(&self, model: &Model) -> Result<Model, StoreError> {
+        if self.get(model.id()).is_none() {
+            self.register(model, None, 0, "builtin")?;
+        }
         Ok(self.activate(model.id())?.0)
     }
 
@@ -355,6 +394,40 @@ mod tests {
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0xff;
         std::fs::write(path, bytes).expect("write");
+    }
+
+    /// Rewrites a model file's format version, as another release would have.
+    fn from_another_release(path: &Path) {
+        let mut bytes = std::fs::read(path).expect("read");
+        let header = b"tweetguide-model\n".len();
+        bytes[header..header + 4].copy_from_slice(&(crate::model::FORMAT_VERSION - 1).to_le_bytes());
+        std::fs::write(path, bytes).expect("write");
+    }
+
+    #[test]
+    fn versions_written_by_another_release_give_way_to_the_built_in_model() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        for model in [&a, &b, &c] {
+            from_another_release(&dir.path().join(format!("{}.model", model.id())));
+        }
+        // The built-in model of the new release is another model again.
+        let builtin = tiny_model("delta");
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&builtin)).expect("open");
+        assert_eq!(model.id(), builtin.id());
+        assert_eq!(manifest_of(dir.path()).active, builtin.id(), "recorded");
+        assert!(registry.list().iter().any(|v| v.id == c.id()), "the old versions stay listed");
+    }
+
+    #[test]
+    fn a_damaged_version_among_other_releases_still_refuses_to_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        from_another_release(&dir.path().join(format!("{}.model", a.id())));
+        from_another_release(&dir.path().join(format!("{}.model", b.id())));
+        corrupt(&dir.path().join(format!("{}.model", c.id())));
+        let err = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&tiny_model("delta"))).expect_err("refused");
+        assert!(matches!(err, StoreError::NoUsableVersion { .. }), "{err}");
     }
 
     #[test]
