@@ -53,7 +53,7 @@ from sklearn.pipeline import Pipeline
 # The order tweetguide prints labels in (its confusion matrix uses it too).
 LABELS = ["self_promotion", "sharing", "political"]
 # tweetguide's TrainParams::default() candidates.
-ALPHAS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0]
+ALPHAS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 FOLDS = 5
 
 

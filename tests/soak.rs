@@ -572,9 +572,9 @@ async fn soak_mixed_traffic_keeps_memory_bounded() {
     //    after warm-up. After warm-up the RSS holds the model, the runtime,
     //    the threads that ran and their scratch buffers. What legitimately
     //    comes on top is the retrain's doing: a second model (a few MiB for
-    //    ~13k features) and, above all, memory glibc keeps. Training fills
-    //    dense mini-batches (512 rows x vocabulary x 8 bytes: tens of MiB,
-    //    the ~150 MiB peaks seen during a retrain) and frees them; glibc
+    //    ~50k features) and, above all, memory glibc keeps. A retrain fills a
+    //    dense row of the vocabulary per class and copies of the model's
+    //    statistics (a few MiB each) and frees them; glibc
     //    then raises its mmap threshold to the largest freed block (up to
     //    32 MiB) and its trim threshold to twice that, so request buffers that
     //    were mmapped and unmapped before now come from the arenas, and up to

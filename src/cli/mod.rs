@@ -25,9 +25,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Train a model on a labelled corpus and print its held-out figures.
+    /// Rebuild the default model (hand-written corpus, real tweets) and print its held-out figures.
     Train(offline::TrainArgs),
-    /// Score a model on a labelled JSONL file.
+    /// A model's figures on both held-out sets, or on a labelled JSONL file.
     Evaluate(offline::EvaluateArgs),
     /// Classify tweets: arguments, a file, or stdin; in-process or through servers.
     Classify(classify::ClassifyArgs),
@@ -38,7 +38,7 @@ enum Command {
     /// Labelled examples on a server (needs the admin token).
     #[command(subcommand)]
     Examples(admin::ExamplesCommand),
-    /// Retrain the server's model on the corpus plus the stored examples.
+    /// Retrain the server's model: add the stored examples to its base model's counts.
     Retrain(admin::RetrainArgs),
     /// The server's model versions (needs the admin token).
     #[command(subcommand)]

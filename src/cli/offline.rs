@@ -32,7 +32,8 @@ pub struct TrainArgs {
     /// Print the held-out figures as JSON.
     #[arg(long)]
     json: bool,
-    /// Use this additive smoothing instead of choosing it by cross-validation.
+    /// Use this additive smoothing: one fit, no cross-validation, so neither
+    /// the smoothing nor the class priors are tuned.
     #[arg(long)]
     alpha: Option<f64>,
     /// Weight of a hand-written tweet relative to a real one.
@@ -50,16 +51,16 @@ pub struct TrainArgs {
     /// Minimum number of training tweets a feature must appear in.
     #[arg(long)]
     min_df: Option<u32>,
-    /// Scale each training tweet to unit length (on or off).
+    /// Scale each training tweet to unit length (true or false).
     #[arg(long)]
     length_norm: Option<bool>,
-    /// Give every label the same weight in each language among real tweets (on or off).
+    /// Give every label the same weight in each language among real tweets (true or false).
     #[arg(long)]
     balance_languages: Option<bool>,
     /// Word-prefix features of this many letters (0: none).
     #[arg(long)]
     prefix: Option<u8>,
-    /// Tune the class priors by cross-validation (on or off).
+    /// Tune the class priors by cross-validation (true or false).
     #[arg(long)]
     tune_priors: Option<bool>,
 }
@@ -88,6 +89,9 @@ pub struct EvaluateArgs {
     /// Folder of the real tweets' texts (without `--data`).
     #[arg(long, default_value = "../shared/data/real-tweets")]
     real_tweets: PathBuf,
+    /// The hand-written held-out set only (without `--data`).
+    #[arg(long)]
+    no_real: bool,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
@@ -200,10 +204,18 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         None => {
             let hand_written =
                 corpus::read_jsonl(&args.corpus.join(corpus::HAND_WRITTEN_HELD_OUT_FILE), Rules::CORPUS)?;
-            let real = load_real(&args.real_labels, &args.real_tweets).context(
-                "the real held-out split needs the shared real tweets; pass --data FILE to evaluate another file",
-            )?;
-            let real_test = RealCorpus::tweets(&real.test);
+            let real_test = if args.no_real {
+                Vec::new()
+            } else if !args.real_tweets.is_dir() {
+                eprintln!(
+                    "note: {} is not a folder, so the real held-out split is skipped: its texts live in the \
+                     shared data set (../shared/data/real-tweets beside the repository); pass --real-tweets DIR",
+                    args.real_tweets.display()
+                );
+                Vec::new()
+            } else {
+                RealCorpus::tweets(&load_real(&args.real_labels, &args.real_tweets)?.test)
+            };
             EvaluationReport::new(&model, &[("hand-written held-out", &hand_written), ("real held-out", &real_test)])
         }
     };

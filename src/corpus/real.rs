@@ -147,39 +147,31 @@ impl RealTexts {
 
     /// The texts nobody labelled, in file order, without those that repeat a
     /// labelled tweet once normalised: unlabelled material for
-    /// semi-supervised training that can never leak a held-out tweet.
+    /// semi-supervised training that can never leak a held-out tweet, nor
+    /// give a cross-validation fold the twin of a tweet it is scored on.
     pub fn unlabelled(&self, labels: &[RealLabel]) -> Vec<&str> {
         let labelled: HashSet<&str> = labels.iter().map(|l| l.id.as_str()).collect();
-        let held_out: HashSet<String> = labels
-            .iter()
-            .filter(|l| l.split == Split::Test)
-            .filter_map(|l| self.get(&l.id).map(|(text, _)| dedup_key(text)))
-            .collect();
-        let mut seen = HashSet::new();
+        let mut seen: HashSet<String> =
+            labels.iter().filter_map(|l| self.get(&l.id).map(|(text, _)| dedup_key(text))).collect();
         self.order
             .iter()
             .filter(|id| !labelled.contains(id.as_str()))
             .filter_map(|id| self.get(id).map(|(text, _)| text))
-            .filter(|text| {
-                let key = dedup_key(text);
-                !held_out.contains(&key) && seen.insert(key)
-            })
+            .filter(|text| seen.insert(dedup_key(text)))
             .collect()
     }
 }
 
-/// What the shared files leave to their users: HTML entities (`&amp;`) and
-/// Windows line ends, as the X API also sends them.
+/// Windows line ends, which the shared files keep inside texts. HTML
+/// entities (`&amp;`) stay: the tokenizer reads them, as it must for the X
+/// API's texts.
 fn clean_text(text: &str) -> String {
-    let text = text.replace("\r\n", "\n");
-    if !text.contains('&') {
-        return text;
-    }
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    text.replace("\r\n", "\n")
 }
 
 /// Reads `labels.jsonl`, refusing a malformed line, an id given twice, or a
-/// label that disagrees with both annotators.
+/// label that overrides two annotators who agreed (after a disagreement the
+/// adjudicator may choose any label).
 pub fn read_labels(path: &Path) -> Result<Vec<RealLabel>, CorpusError> {
     let file = File::open(path).map_err(|source| CorpusError::Io { path: path.to_owned(), source })?;
     let mut seen = HashSet::new();
@@ -253,10 +245,11 @@ mod tests {
             &texts,
             "a.jsonl",
             &[
-                r#"{"id": "a:1", "text": "Fish &amp; chips tonight", "lang": "en"}"#,
+                r#"{"id": "a:1", "text": "Fish &amp; chips\r\ntonight", "lang": "en"}"#,
                 r#"{"id": "a:2", "text": "Votez contre la réforme", "lang": "fr", "source_label": "x"}"#,
                 r#"{"id": "a:3", "text": "votez CONTRE la réforme !", "lang": "fr"}"#,
                 r#"{"id": "a:4", "text": "Nothing to see", "lang": "en"}"#,
+                r#"{"id": "a:5", "text": "FISH &amp; chips tonight!!", "lang": "en"}"#,
             ],
         );
         let labels = write(
@@ -269,10 +262,11 @@ mod tests {
         );
         let corpus = RealCorpus::load(&labels, &texts).expect("load");
         assert_eq!(corpus.train.len(), 1);
-        assert_eq!(corpus.train[0].tweet.text, "Fish & chips tonight");
+        assert_eq!(corpus.train[0].tweet.text, "Fish &amp; chips\ntonight");
         assert_eq!(corpus.test[0].tweet.label, Label::Political);
         assert_eq!(corpus.test[0].label.source(), "a");
-        // a:3 repeats the held-out a:2 once normalised: never offered to training.
+        // a:3 repeats the held-out a:2 and a:5 the labelled a:1 once
+        // normalised: neither is offered to training as unlabelled.
         assert_eq!(corpus.unlabelled, ["Nothing to see"]);
     }
 

@@ -18,14 +18,15 @@ use sha2::{Digest, Sha256};
 
 use super::info::ModelInfo;
 use super::scorer::Scorer;
-use super::stats::Statistics;
+use super::stats::{Priors, Statistics};
+use super::train::{MAX_ALPHA, MIN_ALPHA};
 use crate::Label;
 use crate::corpus::hex;
 use crate::text::{Tokenizer, UnsupportedTokenizer};
 
 const MAGIC: &[u8] = b"tweetguide-model\n";
 /// Version of the layout below; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const CHECKSUM_LEN: usize = 32;
 
 /// Why a model file could not be used.
@@ -39,7 +40,7 @@ pub enum ModelFileError {
     NotAModel,
     /// Written by another version of tweetguide.
     #[error(
-        "model format version {found} is not supported (this build reads version {FORMAT_VERSION}): retrain it with `tweetguide train`"
+        "model format version {found} is not supported (this build reads version {FORMAT_VERSION}): written by another release of tweetguide: retrain it with `tweetguide train`"
     )]
     Incompatible { found: u32 },
     /// Truncated, altered or otherwise unreadable.
@@ -115,11 +116,21 @@ fn validate(payload: &Payload) -> Result<(), ModelFileError> {
     if payload.info.labels != Label::ALL {
         return bad("labels differ from self_promotion, sharing, political");
     }
-    // Smoothing keeps every log-probability finite; one far below what
+    // Smoothing keeps every log-probability finite; one far outside what
     // training chooses would make them meaningless.
-    let alpha = payload.info.training.alpha;
-    if !(1e-6..=1e6).contains(&alpha) {
+    let training = &payload.info.training;
+    if !(MIN_ALPHA..=MAX_ALPHA).contains(&training.alpha) {
         return bad("the smoothing must be between 1e-6 and 1e6");
+    }
+    if training.min_df == 0 {
+        return bad("min_df must be at least 1");
+    }
+    // Tuned log-priors are probabilities' logs: finite, at most 0, and far
+    // from the -1e300 that would make a 25,000-character text's sum lose them.
+    if let Priors::Tuned(log_priors) = training.priors
+        && !log_priors.iter().all(|p| (-1e6..=0.0).contains(p))
+    {
+        return bad("tuned log-priors must be between -1e6 and 0");
     }
     payload.statistics.check().map_err(ModelFileError::Corrupt)
 }

@@ -29,8 +29,13 @@ pub struct ModelInfo {
 pub struct TrainingSummary {
     /// SHA-256 of the training examples' content (see `corpus::content_hash`).
     pub data_sha256: String,
-    /// SHA-256 of the held-out examples' content, empty when there were none.
+    /// SHA-256 of the hand-written held-out examples' content, empty when
+    /// there were none.
     pub held_out_sha256: String,
+    /// SHA-256 of the real held-out examples' content, empty when there were none.
+    pub real_held_out_sha256: String,
+    /// SHA-256 of the unlabelled texts EM read, empty when EM was off.
+    pub unlabelled_sha256: String,
     /// Number of labelled training examples, every source together.
     pub examples: u64,
     /// The labelled sources, with their size and weight.

@@ -153,14 +153,27 @@ pub fn train(data: &TrainingData<'_>, held_out: HeldOut<'_>, params: &ValidTrain
     if data.labelled().next().is_none() {
         return Err(ModelError::EmptyTrainingSet);
     }
+    if let Some(source) = data.sources.iter().find(|s| !(s.weight.is_finite() && s.weight > 0.0)) {
+        return Err(ModelError::InvalidParams(format!(
+            "the weight of {:?} must be a positive number, not {}",
+            source.name, source.weight
+        )));
+    }
     let fitted = train::fit(data, params)?;
     let em = params.em_weight() > 0.0 && params.em_iterations() > 0 && !data.unlabelled.is_empty();
     let training = TrainingSummary {
         data_sha256: content_hash(data.labelled()),
-        held_out_sha256: if held_out.hand_written.is_empty() {
-            String::new()
+        held_out_sha256: hash_unless_empty(held_out.hand_written),
+        real_held_out_sha256: hash_unless_empty(held_out.real),
+        unlabelled_sha256: if em {
+            let mut hasher = Sha256::new();
+            for text in data.unlabelled {
+                hasher.update(text.as_bytes());
+                hasher.update([b'\n']);
+            }
+            hex(&hasher.finalize())
         } else {
-            content_hash(held_out.hand_written)
+            String::new()
         },
         examples: data.labelled().count() as u64,
         sources: data
@@ -189,6 +202,10 @@ pub fn train(data: &TrainingData<'_>, held_out: HeldOut<'_>, params: &ValidTrain
     Model::assemble(info, fitted.statistics, held_out)
 }
 
+fn hash_unless_empty(tweets: &[LabelledTweet]) -> String {
+    if tweets.is_empty() { String::new() } else { content_hash(tweets) }
+}
+
 fn per_label<'a>(tweets: impl Iterator<Item = &'a LabelledTweet>) -> std::collections::BTreeMap<Label, u64> {
     let mut counts: std::collections::BTreeMap<Label, u64> = Label::ALL.into_iter().map(|l| (l, 0)).collect();
     for tweet in tweets {
@@ -199,7 +216,10 @@ fn per_label<'a>(tweets: impl Iterator<Item = &'a LabelledTweet>) -> std::collec
 
 impl Model {
     /// Builds the scorer from the statistics, measures it, and derives the id.
+    /// Refuses what the model file would refuse to load, so that a model is
+    /// never saved that cannot be read back.
     fn assemble(mut info: ModelInfo, statistics: Statistics, held_out: HeldOut<'_>) -> Result<Model, ModelError> {
+        statistics.check().map_err(|why| ModelError::InvalidParams(format!("the fitted model is unusable: {why}")))?;
         let tokenizer = crate::text::Tokenizer::new(info.tokenizer.clone())?;
         let scorer = statistics.scorer(info.training.alpha, info.training.priors, &tokenizer);
         let mut model = Model { id: String::new(), info: info.clone(), statistics, scorer };
@@ -234,8 +254,8 @@ impl Model {
         let mut info = self.info.clone();
         let training = &mut info.training;
         training.data_sha256 = hex(&Sha256::digest(format!("{}+{}", t.data_sha256, content_hash(examples))));
-        training.held_out_sha256 =
-            if held_out.hand_written.is_empty() { String::new() } else { content_hash(held_out.hand_written) };
+        training.held_out_sha256 = hash_unless_empty(held_out.hand_written);
+        training.real_held_out_sha256 = hash_unless_empty(held_out.real);
         training.examples += examples.len() as u64;
         training.sources.push(SourceSummary {
             name: "examples".to_owned(),

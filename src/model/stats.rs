@@ -27,17 +27,6 @@ pub enum Priors {
     Tuned([f64; Label::COUNT]),
 }
 
-impl Priors {
-    /// The log-priors of a fixed choice; uniform for `Empirical`, whose
-    /// values depend on the counts.
-    pub(crate) fn log_priors_or_uniform(self) -> ClassWeights {
-        match self {
-            Priors::Tuned(log_priors) => log_priors,
-            Priors::Empirical | Priors::Uniform => [(1.0 / Label::COUNT as f64).ln(); Label::COUNT],
-        }
-    }
-}
-
 /// Per-class sums over a sorted vocabulary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Statistics {
@@ -69,9 +58,11 @@ impl Statistics {
         Scorer::new(tokenizer.clone(), self.features.clone(), weights, self.log_priors(priors))
     }
 
-    fn log_priors(&self, priors: Priors) -> ClassWeights {
+    /// The log-priors the scorer uses with `priors`.
+    pub(crate) fn log_priors(&self, priors: Priors) -> ClassWeights {
         match priors {
-            Priors::Uniform | Priors::Tuned(_) => priors.log_priors_or_uniform(),
+            Priors::Uniform => [(1.0 / Label::COUNT as f64).ln(); Label::COUNT],
+            Priors::Tuned(log_priors) => log_priors,
             Priors::Empirical => {
                 let total: f64 = self.documents.iter().sum();
                 self.documents.map(|d| (d / total).ln())

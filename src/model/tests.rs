@@ -198,3 +198,71 @@ fn new_words_join_the_vocabulary_only_when_enough_examples_use_them() {
             > base.predict("zorbliquette").probability(Label::SelfPromotion)
     );
 }
+
+#[test]
+fn em_adds_each_unlabelled_tweet_once_at_its_weight() {
+    let train = corpus_file("train.jsonl");
+    let unlabelled: Vec<String> = corpus_file("test.jsonl").into_iter().map(|t| t.text).collect();
+    let params = TrainParams::default().alphas(vec![0.3]).em_weight(0.25).em_iterations(3).check().expect("valid");
+    let data = TrainingData {
+        sources: vec![LabelledSource { name: "a", tweets: &train, weight: 2.0, validates: true }],
+        unlabelled: &unlabelled,
+    };
+    let model = super::train(&data, HeldOut::default(), &params).expect("train");
+    let documents: f64 = model.statistics.documents.iter().sum();
+    // Labelled documents at weight 2, plus each unlabelled one spread over the
+    // classes by its probabilities, at weight 0.25, once (not once per round).
+    let expected = 2.0 * train.len() as f64 + 0.25 * unlabelled.len() as f64;
+    assert!((documents - expected).abs() < 1e-6, "{documents} vs {expected}");
+    assert_eq!(model.info().training.unlabelled, unlabelled.len() as u64);
+    let without =
+        super::train(&TrainingData { unlabelled: &[], ..data.clone() }, HeldOut::default(), &params).expect("train");
+    assert_ne!(model.statistics.counts, without.statistics.counts, "EM changed the counts");
+}
+
+#[test]
+fn tuned_priors_start_from_the_priors_the_scores_were_computed_with() {
+    let train = corpus_file("train.jsonl");
+    let data = TrainingData::single("a", &train);
+    for priors in [Priors::Empirical, Priors::Uniform] {
+        let params = TrainParams::default().em_weight(0.0).priors(priors).tune_priors(true).check().expect("valid");
+        let model = super::train(&data, HeldOut::default(), &params).expect("train");
+        let Priors::Tuned(tuned) = model.info().training.priors else { panic!("priors were not tuned: {priors:?}") };
+        let base = model.statistics.log_priors(priors);
+        // What tuning adds is a shift from the grid, political staying put,
+        // once the result is normalised.
+        let shift: Vec<f64> = (0..Label::COUNT).map(|c| (tuned[c] - base[c]) - (tuned[2] - base[2])).collect();
+        for s in &shift[..2] {
+            assert!(((s * 2.0).round() - s * 2.0).abs() < 1e-9, "{priors:?}: shift {shift:?} is not on the 0.5 grid");
+        }
+        assert!((tuned.iter().map(|p| p.exp()).sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn training_refuses_weights_and_settings_a_model_file_would_refuse() {
+    let train = corpus_file("train.jsonl");
+    let params = exact_params();
+    for weight in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let data = TrainingData {
+            sources: vec![LabelledSource { name: "a", tweets: &train, weight, validates: true }],
+            unlabelled: &[],
+        };
+        let err = super::train(&data, HeldOut::default(), &params).expect_err("bad weight");
+        assert!(err.to_string().contains("weight"), "{err}");
+    }
+    assert!(TrainParams::default().alphas(vec![1e-7]).check().is_err());
+}
+
+#[test]
+fn model_files_with_unusable_priors_are_refused() {
+    let train = corpus_file("train.jsonl");
+    let model = super::train(&TrainingData::single("a", &train), HeldOut::default(), &exact_params()).expect("train");
+    for bad in [[f64::NAN, -1.0, -1.0], [0.5, -1.0, -1.0], [-1e7, -1.0, -1.0]] {
+        let mut info = model.info.clone();
+        info.training.priors = Priors::Tuned(bad);
+        let (bytes, _) = super::artifact::encode(&info, &model.statistics).expect("encode");
+        let err = Model::from_bytes(&bytes).expect_err("bad priors");
+        assert!(err.to_string().contains("log-priors"), "{err}");
+    }
+}

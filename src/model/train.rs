@@ -26,6 +26,11 @@ use crate::Label;
 use crate::corpus::LabelledTweet;
 use crate::text::{Scratch, Tokenizer, TokenizerSettings};
 
+/// The smoothing range a model file may hold: beyond it log-probabilities
+/// stop meaning anything (or overflow the file's checks).
+pub(crate) const MIN_ALPHA: f64 = 1e-6;
+pub(crate) const MAX_ALPHA: f64 = 1e6;
+
 /// Training hyper-parameters, checked by [`TrainParams::check`] before use
 /// (the linfa `Params` / `ValidParams` split).
 #[derive(Debug, Clone, PartialEq)]
@@ -126,8 +131,8 @@ impl TrainParams {
     /// Validates the parameters.
     pub fn check(self) -> Result<ValidTrainParams, ModelError> {
         let bad = |why: &str| Err(ModelError::InvalidParams(why.to_owned()));
-        if self.alphas.is_empty() || self.alphas.iter().any(|a| !a.is_finite() || *a <= 0.0) {
-            return bad("smoothing candidates must be finite and positive");
+        if self.alphas.is_empty() || self.alphas.iter().any(|a| !(MIN_ALPHA..=MAX_ALPHA).contains(a)) {
+            return bad("smoothing candidates must be between 1e-6 and 1e6");
         }
         if self.folds < 2 {
             return bad("cross-validation needs at least 2 folds");
@@ -273,8 +278,10 @@ impl EncodedCorpus {
         (0..self.rows.len()).filter(|&r| self.rows[r].label.is_none()).collect()
     }
 
+    /// The label of a labelled row (callers only pass rows from
+    /// [`EncodedCorpus::labelled_rows`]).
     fn label(&self, row: usize) -> Label {
-        // Only called on labelled rows.
+        debug_assert!(self.rows[row].label.is_some(), "row {row} is unlabelled");
         self.rows[row].label.unwrap_or(Label::Sharing)
     }
 }
@@ -510,13 +517,7 @@ fn expectation_maximisation(
         let mut documents = [0.0; Label::COUNT];
         for &row in unlabelled {
             let doc = &corpus.docs[row];
-            let mut jll = *scorer.log_priors();
-            for (column, count) in vocabulary.cells(doc) {
-                let w = &scorer.weights()[column];
-                for c in 0..Label::COUNT {
-                    jll[c] += f64::from(count) * w[c];
-                }
-            }
+            let jll = doc_log_likelihood(&scorer, vocabulary, doc);
             let posterior = Scorer::log_proba(&jll).map(f64::exp);
             let scale = corpus.rows[row].scale;
             for c in 0..Label::COUNT {
@@ -577,12 +578,11 @@ fn fit_rows(
     unlabelled: &[usize],
     alpha: f64,
     params: &ValidTrainParams,
-) -> Result<(Vocabulary, Statistics), ModelError> {
+) -> Result<Statistics, ModelError> {
     let p = &params.params;
     let vocabulary = Vocabulary::build(corpus, labelled, p.min_df, p.max_features, |_| false);
     let statistics = labelled_statistics(corpus, labelled, &vocabulary)?;
-    let statistics = expectation_maximisation(corpus, unlabelled, &vocabulary, &statistics, alpha, params)?;
-    Ok((vocabulary, statistics))
+    expectation_maximisation(corpus, unlabelled, &vocabulary, &statistics, alpha, params)
 }
 
 /// Chooses the smoothing by k-fold cross-validation over the validating
@@ -617,7 +617,6 @@ pub(crate) fn fit(data: &TrainingData<'_>, params: &ValidTrainParams) -> Result<
             }
         }
     }
-    // With a single candidate there is nothing to choose: no cross-validation.
     let cross_validation: Vec<CrossValidationScore> = if p.alphas.len() == 1 {
         Vec::new()
     } else {
@@ -635,12 +634,11 @@ pub(crate) fn fit(data: &TrainingData<'_>, params: &ValidTrainParams) -> Result<
         if cross_validation[next].macro_f1 > cross_validation[best].macro_f1 { next } else { best }
     });
     let alpha = best.map_or(p.alphas[0], |i| p.alphas[i]);
+    let statistics = fit_rows(&corpus, &labelled, &unlabelled, alpha, params)?;
     let priors = match best {
-        Some(i) if p.tune_priors => tuned_priors(&out_of_fold[i], p.priors),
+        Some(i) if p.tune_priors => tuned_priors(&out_of_fold[i], statistics.log_priors(p.priors)),
         _ => p.priors,
     };
-
-    let (_, statistics) = fit_rows(&corpus, &labelled, &unlabelled, alpha, params)?;
     Ok(Fitted { statistics, alpha, priors, cross_validation })
 }
 
@@ -655,31 +653,35 @@ fn macro_f1_with(scores: &[(Label, ClassWeights)], offsets: ClassWeights) -> f64
 
 /// Log-offsets tried for the self-promotion and sharing priors, political's
 /// staying at 0: a grid from -2 to +4 nats.
-const PRIOR_OFFSETS: [f64; 13] = [0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 2.5, 3.0, 3.5, 4.0];
+const PRIOR_OFFSETS: [f64; 13] = [-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0];
 
 /// Class priors that maximise the out-of-fold macro-F1: naive Bayes's
 /// over-confident likelihoods favour the classes with the most distinctive
 /// vocabulary, and shifting the priors is the one-number-per-class correction
-/// that cross-validation can choose without touching the counts. Smaller
-/// shifts win ties, so without a gain the priors stay as they were.
-fn tuned_priors(scores: &[(Label, ClassWeights)], base: Priors) -> Priors {
-    let base_log = base.log_priors_or_uniform();
-    let mut best = ([0.0; Label::COUNT], macro_f1_with(scores, [0.0; Label::COUNT]));
-    for promotion in PRIOR_OFFSETS {
-        for sharing in PRIOR_OFFSETS {
-            let mut offsets = [0.0; Label::COUNT];
-            offsets[Label::SelfPromotion.index()] = promotion;
-            offsets[Label::Sharing.index()] = sharing;
-            let f1 = macro_f1_with(scores, offsets);
-            if f1 > best.1 {
-                best = (offsets, f1);
-            }
+/// that cross-validation can choose without touching the counts. `base` are
+/// the log-priors the scores were computed with; the smallest shift (in total
+/// nats) wins ties, so without a gain the priors stay `base`.
+fn tuned_priors(scores: &[(Label, ClassWeights)], base: ClassWeights) -> Priors {
+    let mut candidates: Vec<ClassWeights> = PRIOR_OFFSETS
+        .iter()
+        .flat_map(|&promotion| {
+            PRIOR_OFFSETS.iter().map(move |&sharing| {
+                let mut offsets = [0.0; Label::COUNT];
+                offsets[Label::SelfPromotion.index()] = promotion;
+                offsets[Label::Sharing.index()] = sharing;
+                offsets
+            })
+        })
+        .collect();
+    candidates.sort_by(|a, b| a.iter().map(|x| x.abs()).sum::<f64>().total_cmp(&b.iter().map(|x| x.abs()).sum()));
+    let mut best = ([0.0; Label::COUNT], f64::NEG_INFINITY);
+    for offsets in candidates {
+        let f1 = macro_f1_with(scores, offsets);
+        if f1 > best.1 {
+            best = (offsets, f1);
         }
     }
-    if best.0 == [0.0; Label::COUNT] {
-        return base;
-    }
-    let shifted: ClassWeights = std::array::from_fn(|c| base_log[c] + best.0[c]);
+    let shifted: ClassWeights = std::array::from_fn(|c| base[c] + best.0[c]);
     Priors::Tuned(Scorer::log_proba(&shifted))
 }
 
@@ -708,15 +710,5 @@ pub(crate) fn example_statistics(
     let corpus = EncodedCorpus::new(&params.tokenizer, examples, params.params.length_norm);
     let rows = corpus.labelled_rows();
     let vocabulary = Vocabulary::build(&corpus, &rows, params.min_df(), usize::MAX, known);
-    let mut statistics = labelled_statistics(&corpus, &rows, &vocabulary)?;
-    // A label absent from the examples still has its (zero) row in linfa's
-    // view; the documents stay as counted.
-    statistics.documents = {
-        let mut documents = [0.0; Label::COUNT];
-        for &row in &rows {
-            documents[corpus.label(row).index()] += 1.0;
-        }
-        documents
-    };
-    Ok(statistics)
+    labelled_statistics(&corpus, &rows, &vocabulary)
 }

@@ -42,8 +42,8 @@ pub struct TokenizerSettings {
     pub version: u32,
     /// Whether consecutive words also form bigram features.
     pub bigrams: bool,
-    /// When not 0, words longer than this many letters also give the feature
-    /// `~` plus their first `prefix` letters, so that "réformes", "réformer"
+    /// When not 0, words at least two letters longer than this also give the
+    /// feature `~` plus their first `prefix` letters, so that "réformes", "réformer"
     /// and "reformist" share evidence with "réforme" as a crude stemmer would.
     pub prefix: u8,
 }
