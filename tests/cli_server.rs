@@ -86,3 +86,26 @@ fn server_errors_reach_the_user_with_their_position() {
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("cannot connect"));
 }
+
+#[test]
+fn health_exits_zero_only_when_the_server_serves() {
+    let server = ServerProcess::start(&[], &[]);
+    let ok = tweetguide(&["health", "--addr", &server.addr]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "server: SERVING");
+    let service = tweetguide(&["health", "--addr", &server.addr, "--service", "tweetguide.v1.Classifier"]);
+    assert!(service.status.success());
+    assert_eq!(String::from_utf8_lossy(&service.stdout).trim(), "tweetguide.v1.Classifier: SERVING");
+
+    let unknown = tweetguide(&["health", "--addr", &server.addr, "--service", "tweetguide.v1.Nothing"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not healthy"), "{unknown:?}");
+
+    // A port nobody listens on: a clear failure, well within the timeout.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let started = std::time::Instant::now();
+    let down = tweetguide(&["health", "--addr", &format!("http://127.0.0.1:{port}"), "--timeout", "3s"]);
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).contains(&port.to_string()), "{down:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -2,6 +2,7 @@
 
 mod admin;
 mod classify;
+mod health;
 mod loadtest;
 mod offline;
 mod score;
@@ -45,6 +46,8 @@ enum Command {
     Models(admin::ModelsCommand),
     /// Load a server with concurrent closed-loop callers and report throughput and latency.
     Loadtest(loadtest::LoadtestArgs),
+    /// Ask a server whether it is serving (grpc.health.v1); exit 0 if so, 1 if not.
+    Health(health::HealthArgs),
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`).
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retrain(args) => admin::retrain(args),
         Command::Models(command) => admin::models(command),
         Command::Loadtest(args) => loadtest::run(args),
+        Command::Health(args) => health::run(args),
     }
 }
 
