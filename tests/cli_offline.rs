@@ -99,18 +99,24 @@ fn evaluate_reads_files_with_extra_fields() {
     assert!(report["by_language"].get("en").is_none(), "no English line says its language: {report}");
 }
 
-#[test]
-fn train_writes_a_model_that_classify_can_use() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
+/// A small hand-written corpus in `dir/data`: the first 150 lines of the
+/// committed `train.jsonl` and `test.jsonl`.
+fn small_corpus(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
     std::fs::create_dir(&data).expect("mkdir");
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("training-data");
-    // A small corpus: the first 150 lines of each file.
     for name in ["train.jsonl", "test.jsonl"] {
         let text = std::fs::read_to_string(corpus.join(name)).expect("read corpus");
         let head: Vec<&str> = text.lines().take(150).collect();
         std::fs::write(data.join(name), head.join("\n")).expect("write");
     }
+    data
+}
+
+#[test]
+fn train_writes_a_model_that_classify_can_use() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = small_corpus(dir.path());
     let model = dir.path().join("out/small.model");
     let out = stdout_of(&tweetguide(&[
         "train",
@@ -180,14 +186,7 @@ fn small_real_data(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 fn train_joins_real_labels_with_their_texts_and_reports_both_held_out_sets() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (labels, texts) = small_real_data(dir.path());
-    let data = dir.path().join("data");
-    std::fs::create_dir(&data).expect("mkdir");
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("training-data");
-    for name in ["train.jsonl", "test.jsonl"] {
-        let text = std::fs::read_to_string(corpus.join(name)).expect("read corpus");
-        let head: Vec<&str> = text.lines().take(150).collect();
-        std::fs::write(data.join(name), head.join("\n")).expect("write");
-    }
+    let data = small_corpus(dir.path());
     let model = dir.path().join("real.model");
     let path = |p: &Path| p.to_str().expect("utf-8").to_owned();
     let out = stdout_of(&tweetguide(&[

@@ -71,6 +71,15 @@ enum PriorsArg {
     Empirical,
 }
 
+impl From<PriorsArg> for Priors {
+    fn from(arg: PriorsArg) -> Priors {
+        match arg {
+            PriorsArg::Uniform => Priors::Uniform,
+            PriorsArg::Empirical => Priors::Empirical,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
     /// Labelled JSONL file (`text`, `label`, optional `lang`; other fields
@@ -124,40 +133,20 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     }
     let real = (!args.no_real).then_some((args.real_labels.as_path(), args.real_tweets.as_path()));
     let corpus = DefaultCorpus::load(&args.data, real)?;
-    let mut recipe = Recipe::default();
-    if let Some(alpha) = args.alpha {
-        recipe.alphas = vec![alpha];
-    }
-    if let Some(weight) = args.hand_written_weight {
-        recipe.hand_written_weight = weight;
-    }
-    if let Some(weight) = args.em_weight {
-        recipe.em_weight = weight;
-    }
-    if let Some(iterations) = args.em_iterations {
-        recipe.em_iterations = iterations;
-    }
-    if let Some(priors) = args.priors {
-        recipe.priors = match priors {
-            PriorsArg::Uniform => Priors::Uniform,
-            PriorsArg::Empirical => Priors::Empirical,
-        };
-    }
-    if let Some(min_df) = args.min_df {
-        recipe.min_df = min_df;
-    }
-    if let Some(on) = args.length_norm {
-        recipe.length_norm = on;
-    }
-    if let Some(on) = args.balance_languages {
-        recipe.balance_languages = on;
-    }
-    if let Some(prefix) = args.prefix {
-        recipe.prefix = prefix;
-    }
-    if let Some(on) = args.tune_priors {
-        recipe.tune_priors = on;
-    }
+    // Each flag given replaces the default recipe's value.
+    let defaults = Recipe::default();
+    let recipe = Recipe {
+        alphas: args.alpha.map_or(defaults.alphas, |alpha| vec![alpha]),
+        hand_written_weight: args.hand_written_weight.unwrap_or(defaults.hand_written_weight),
+        em_weight: args.em_weight.unwrap_or(defaults.em_weight),
+        em_iterations: args.em_iterations.unwrap_or(defaults.em_iterations),
+        priors: args.priors.map_or(defaults.priors, Priors::from),
+        min_df: args.min_df.unwrap_or(defaults.min_df),
+        length_norm: args.length_norm.unwrap_or(defaults.length_norm),
+        balance_languages: args.balance_languages.unwrap_or(defaults.balance_languages),
+        prefix: args.prefix.unwrap_or(defaults.prefix),
+        tune_priors: args.tune_priors.unwrap_or(defaults.tune_priors),
+    };
     let started = Instant::now();
     let model = recipe.train_corpus(&corpus)?;
     let elapsed = started.elapsed();
