@@ -1,6 +1,6 @@
 //! The words of the report, in French and English.
 
-use super::report::{GuidelineId, Status};
+use super::report::{GuidelineId, Interval, Status};
 use crate::corpus::Lang;
 
 /// The short title of a guideline.
@@ -114,8 +114,52 @@ pub(crate) fn insufficient(minimum: u32, lang: Lang) -> String {
     }
 }
 
-pub(crate) fn egocentric(status: Status, share: f64, lang: Lang) -> String {
-    let p = percent(share, lang);
+/// A share as the advice states it.
+pub(crate) struct Share {
+    /// The point estimate.
+    pub(crate) share: f64,
+    /// Its 90% interval, when there is one.
+    pub(crate) interval: Option<Interval>,
+    /// The threshold the interval straddles (the one nearest the estimate),
+    /// when the verdict is borderline.
+    pub(crate) near: Option<f64>,
+}
+
+impl Share {
+    /// "34% (27–41%)", or "34%" without an interval.
+    fn words(&self, lang: Lang) -> String {
+        let p = percent(self.share, lang);
+        match self.interval {
+            Some(i) => format!("{p} ({}–{})", percent_bare(i.low), percent(i.high, lang)),
+            None => p,
+        }
+    }
+}
+
+/// A percentage without its sign, for the start of a range.
+fn percent_bare(share: f64) -> String {
+    format!("{}", (share * 100.0).round())
+}
+
+pub(crate) fn egocentric(status: Status, share: &Share, lang: Lang) -> String {
+    let p = share.words(lang);
+    if let Some(limit) = share.near {
+        let limit = percent(limit, lang);
+        return match (status, lang) {
+            (Status::Pass, Lang::En) => format!(
+                "About {p} of your tweets promote your own business; the interval reaches the {limit} mark, so keep an eye on the balance with what you share from others."
+            ),
+            (Status::Pass, Lang::Fr) => format!(
+                "Environ {p} de vos tweets font votre promotion ; l'intervalle atteint le seuil de {limit} : surveillez l'équilibre avec ce que vous partagez des autres."
+            ),
+            (_, Lang::En) => format!(
+                "About {p} of your tweets promote your own business, around the {limit} mark, so the verdict is uncertain: relaying more articles, tips and news from others would settle it."
+            ),
+            (_, Lang::Fr) => format!(
+                "Environ {p} de vos tweets font votre promotion, autour du seuil de {limit} : le verdict est incertain ; relayer davantage d'articles, d'astuces et d'actualités des autres le tranchera."
+            ),
+        };
+    }
     match (status, lang) {
         (Status::Pass, Lang::En) => {
             format!("{p} of your tweets promote your own business: a healthy balance with what you share from others.")
@@ -138,8 +182,8 @@ pub(crate) fn egocentric(status: Status, share: f64, lang: Lang) -> String {
     }
 }
 
-pub(crate) fn convictions(status: Status, share: f64, intended: bool, lang: Lang) -> String {
-    let p = percent(share, lang);
+pub(crate) fn convictions(status: Status, share: &Share, intended: bool, lang: Lang) -> String {
+    let p = share.words(lang);
     if intended {
         return match lang {
             Lang::En => format!(
@@ -147,6 +191,23 @@ pub(crate) fn convictions(status: Status, share: f64, intended: bool, lang: Lang
             ),
             Lang::Fr => format!(
                 "{p} de vos tweets prennent parti, ce que vous dites assumer : gardez en tête que chacun peut éloigner une partie de vos clients."
+            ),
+        };
+    }
+    if let Some(limit) = share.near {
+        let limit = percent(limit, lang);
+        return match (status, lang) {
+            (Status::Pass, Lang::En) => format!(
+                "About {p} of your tweets take political sides; the interval reaches the {limit} mark, and each one may put off part of your customers."
+            ),
+            (Status::Pass, Lang::Fr) => format!(
+                "Environ {p} de vos tweets prennent parti ; l'intervalle atteint le seuil de {limit}, et chacun peut éloigner une partie de vos clients."
+            ),
+            (_, Lang::En) => format!(
+                "About {p} of your tweets take political sides, around the {limit} mark, so the verdict is uncertain: fewer divisive posts would settle it."
+            ),
+            (_, Lang::Fr) => format!(
+                "Environ {p} de vos tweets prennent parti, autour du seuil de {limit} : le verdict est incertain ; moins de messages clivants le trancheraient."
             ),
         };
     }
@@ -180,6 +241,14 @@ pub(crate) fn intended_note(lang: Lang) -> String {
         Lang::Fr => {
             "Le contenu politique est déclaré assumé : sa part est indiquée mais n'est pas retenue contre le compte."
         }
+    }
+    .to_owned()
+}
+
+pub(crate) fn borderline_note(lang: Lang) -> String {
+    match lang {
+        Lang::En => "Borderline: the 90% interval of the share crosses a threshold; the status follows the estimate.",
+        Lang::Fr => "Verdict limite : l'intervalle à 90 % de la part franchit un seuil ; le statut suit l'estimation.",
     }
     .to_owned()
 }

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use super::advice::{self, Activity};
-use super::report::{GuidelineId, GuidelineResult, Report, Status, Threshold, TimelineStats, TweetResult, WeekBucket};
+use super::report::{
+    GuidelineId, GuidelineResult, Interval, Report, Status, Threshold, TimelineStats, TweetResult, WeekBucket,
+};
 use super::timeline::{Timeline, TweetKind};
 use crate::Label;
 use crate::corpus::Lang;
-use crate::model::{Model, Prediction, ScoreScratch};
+use crate::model::{Model, Prediction, Quantifier, ScoreScratch};
 
 /// The article's "20-follower ceiling".
 const FOLLOWER_CEILING: u64 = 20;
@@ -113,15 +115,17 @@ pub fn audit(model: &Model, timeline: &Timeline, options: &AuditOptions) -> Repo
     let mut scratch = ScoreScratch::default();
     let predictions: Vec<Prediction> =
         timeline.tweets.iter().map(|t| model.predict_with(&t.text, &mut scratch, 0)).collect();
-    audit_predictions(timeline, &predictions, model.id(), options)
+    audit_predictions(timeline, &predictions, model.id(), model.quantifier(), options)
 }
 
 /// Audits an account whose tweets are already classified: `predictions[i]`
-/// is the prediction for `timeline.tweets[i]`.
+/// is the prediction for `timeline.tweets[i]`, made by the model whose id is
+/// `model_version` and whose errors `quantifier` corrects for.
 pub fn audit_predictions(
     timeline: &Timeline,
     predictions: &[Prediction],
     model_version: &str,
+    quantifier: &Quantifier,
     options: &AuditOptions,
 ) -> Report {
     let lang = options.lang;
@@ -138,7 +142,7 @@ pub fn audit_predictions(
             text: tweet.text.clone(),
         })
         .collect();
-    let (stats, future) = statistics(&tweets, options);
+    let (stats, future) = statistics(&tweets, quantifier, options);
 
     let profile = &timeline.profile;
     let default_avatar = profile.has_default_avatar();
@@ -153,6 +157,8 @@ pub fn audit_predictions(
         advice,
         evidence: Vec::new(),
         note: None,
+        interval: None,
+        borderline: false,
     };
     let guidelines = vec![
         binary(GuidelineId::G1, g1_status, default_avatar, advice::avatar(g1_status, lang)),
@@ -224,10 +230,14 @@ fn activity(tweets: &[TweetResult], stats: &TimelineStats, options: &AuditOption
         advice: advice::activity(status, &why, lang),
         evidence,
         note: (future > 0).then(|| advice::future_tweets_note(future, lang)),
+        interval: None,
+        borderline: false,
     }
 }
 
-/// G4 and G5: the share of one label among all the tweets given.
+/// G4 and G5: the share of one label among all the tweets given, corrected
+/// for the classifier's errors. The status follows the point estimate; an
+/// interval across a threshold makes the verdict borderline.
 fn share_guideline(
     id: GuidelineId,
     label: Label,
@@ -241,7 +251,8 @@ fn share_guideline(
         Label::Political => (t.political_warn, t.political_fail),
         _ => (t.self_promotion_warn, t.self_promotion_fail),
     };
-    let share = stats.label_shares.get(&label).copied().unwrap_or(0.0);
+    let estimate = stats.estimated_shares.get(&label).copied();
+    let share = estimate.map_or(0.0, |e| e.share);
     let enough = stats.tweets >= u64::from(t.min_tweets);
     let intended = label == Label::Political && options.political_intended;
     let status = match () {
@@ -251,14 +262,27 @@ fn share_guideline(
         () if share > warn => Status::Warn,
         () => Status::Pass,
     };
+    let interval = estimate.filter(|_| enough).map(|e| Interval { low: e.low, high: e.high });
+    let borderline = enough && !intended && estimate.is_some_and(|e| e.straddles(warn) || e.straddles(fail));
+    // The straddled threshold nearest the estimate, for the advice.
+    let near = [warn, fail]
+        .into_iter()
+        .filter(|&limit| borderline && estimate.is_some_and(|e| e.straddles(limit)))
+        .min_by(|a, b| (a - share).abs().total_cmp(&(b - share).abs()));
+    let share_words = advice::Share { share, interval, near };
     let advice = match (status, label) {
         (Status::InsufficientData, _) => advice::insufficient(t.min_tweets, lang),
-        (_, Label::Political) => advice::convictions(status, share, intended, lang),
-        _ => advice::egocentric(status, share, lang),
+        (_, Label::Political) => advice::convictions(status, &share_words, intended, lang),
+        _ => advice::egocentric(status, &share_words, lang),
     };
     // The most clearly labelled tweets weigh most.
     let mut of_label: Vec<&TweetResult> = tweets.iter().filter(|tw| tw.label == label).collect();
     of_label.sort_by(|a, b| b.probabilities[&label].total_cmp(&a.probabilities[&label]).then_with(|| a.id.cmp(&b.id)));
+    let note = match () {
+        () if intended && enough => Some(advice::intended_note(lang)),
+        () if borderline => Some(advice::borderline_note(lang)),
+        () => None,
+    };
     GuidelineResult {
         id,
         title: advice::title(id, lang).to_owned(),
@@ -267,7 +291,9 @@ fn share_guideline(
         threshold: Threshold { warn: Some(warn), fail },
         advice,
         evidence: of_label.into_iter().take(MAX_EVIDENCE).map(|tw| tw.id.clone()).collect(),
-        note: (intended && enough).then(|| advice::intended_note(lang)),
+        note,
+        interval,
+        borderline,
     }
 }
 
@@ -281,7 +307,7 @@ fn days_between(later: DateTime<Utc>, earlier: DateTime<Utc>) -> f64 {
 
 /// The figures of a timeline; also returns how many tweets are dated after
 /// `as_of` (left out of activity figures).
-fn statistics(tweets: &[TweetResult], options: &AuditOptions) -> (TimelineStats, u64) {
+fn statistics(tweets: &[TweetResult], quantifier: &Quantifier, options: &AuditOptions) -> (TimelineStats, u64) {
     let as_of = options.as_of;
     let total = tweets.len() as u64;
     let share = |count: u64| if total == 0 { 0.0 } else { count as f64 / total as f64 };
@@ -320,9 +346,14 @@ fn statistics(tweets: &[TweetResult], options: &AuditOptions) -> (TimelineStats,
         }
     }
 
+    let probabilities: Vec<(Label, [f64; Label::COUNT])> =
+        tweets.iter().map(|t| (t.label, Label::ALL.map(|l| t.probabilities.get(&l).copied().unwrap_or(0.0)))).collect();
+    let estimates = quantifier.estimate(probabilities.iter().map(|(label, p)| (*label, p)));
     let stats = TimelineStats {
         tweets: total,
         label_shares: by_label.iter().map(|(&l, &c)| (l, share(c))).collect(),
+        estimated_shares: Label::ALL.into_iter().map(|l| (l, estimates[l.index()])).collect(),
+        share_method: quantifier.method().to_owned(),
         kind_shares: by_kind.iter().map(|(&k, &c)| (k, share(c))).collect(),
         by_label,
         by_kind,

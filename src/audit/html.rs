@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
-use super::{GuidelineId, GuidelineResult, Report, Status, TweetKind, TweetResult, WeekBucket};
+use super::{GuidelineId, GuidelineResult, Interval, Report, Status, TweetKind, TweetResult, WeekBucket};
 use crate::Label;
 use crate::corpus::Lang;
 
@@ -175,13 +175,21 @@ fn scorecard(out: &mut String, report: &Report, ui: &Ui) {
         let _ = write!(
             out,
             "<article class=\"card {class}\" id=\"{id}\">\n<div class=\"card-head\"><span class=\"gid\">{id}</span>\
-             <span class=\"badge {class}\"><span aria-hidden=\"true\">{icon}</span> {text}</span></div>\n\
+             <span class=\"badge {class}\"><span aria-hidden=\"true\">{icon}</span> {text}</span>{borderline}</div>\n\
              <h3>{title}</h3>\n",
             class = look.class,
             id = g.id.as_str(),
             icon = look.icon,
             text = look.text,
             title = esc(&g.title),
+            borderline = if g.borderline {
+                format!(
+                    " <span class=\"badge borderline\"><span aria-hidden=\"true\">\u{2248}</span> {}</span>",
+                    ui.borderline
+                )
+            } else {
+                String::new()
+            },
         );
         let _ = writeln!(
             out,
@@ -475,13 +483,26 @@ fn measured(g: &GuidelineResult, report: &Report, ui: &Ui) -> String {
             format!("{rate} · {last}")
         }
         GuidelineId::G4 => match g.value {
-            Some(v) => format!("{} {}", fmt_pct(v, 1, lang), ui.of_self_promotion),
+            Some(v) => format!("{} {}", share_with_interval(v, g.interval, lang), ui.of_self_promotion),
             None => ui.not_measured.to_owned(),
         },
         GuidelineId::G5 => match g.value {
-            Some(v) => format!("{} {}", fmt_pct(v, 1, lang), ui.of_political),
+            Some(v) => format!("{} {}", share_with_interval(v, g.interval, lang), ui.of_political),
             None => ui.not_measured.to_owned(),
         },
+    }
+}
+
+/// "34% (27–41%)": the estimate and its 90% interval, in whole percents.
+fn share_with_interval(share: f64, interval: Option<Interval>, lang: Lang) -> String {
+    let point = fmt_pct(clean_share(share), 0, lang);
+    match interval {
+        Some(i) => format!(
+            "{point} ({}\u{2013}{})",
+            fmt_num(clean_share(i.low) * 100.0, 0, lang),
+            fmt_pct(clean_share(i.high), 0, lang)
+        ),
+        None => point,
     }
 }
 
@@ -531,6 +552,15 @@ fn meter(out: &mut String, g: &GuidelineResult, ui: &Ui, lang: Lang) {
         x(1.0 - fail),
         if lang == Lang::Fr { "\u{a0}%" } else { "%" },
     );
+    if let Some(i) = g.interval {
+        let (low, high) = (x(clean_share(i.low)), x(clean_share(i.high)));
+        let _ = write!(
+            out,
+            "<path class=\"interval\" d=\"M{low:.1} 9 H{high:.1} M{low:.1} 5 V13 M{high:.1} 5 V13\" \
+             stroke=\"#1f2328\" stroke-width=\"1.5\" fill=\"none\"><title>{}</title></path>",
+            esc(&share_with_interval(g.value.unwrap_or_default(), Some(i), lang))
+        );
+    }
     if let Some(v) = g.value.filter(|v| v.is_finite()) {
         let vx = x(clean_share(v));
         let _ = write!(
@@ -928,6 +958,7 @@ struct Ui {
     no_dated_tweet: &'static str,
     of_self_promotion: &'static str,
     of_political: &'static str,
+    borderline: &'static str,
     g1_threshold: &'static str,
     g2_threshold: &'static str,
     warn_below: &'static str,
@@ -1021,6 +1052,7 @@ static UI_FR: Ui = Ui {
     last_tweet_today: "dernier tweet il y a moins d’un jour",
     no_dated_tweet: "aucun tweet daté",
     of_self_promotion: "d’autopromotion",
+    borderline: "limite",
     of_political: "de tweets politiques",
     g1_threshold: "Non conforme tant que l’avatar par défaut (l’œuf) est affiché",
     g2_threshold: "Non conforme tant que le compte est protégé",
@@ -1106,6 +1138,7 @@ static UI_EN: Ui = Ui {
     last_tweet_today: "last tweet less than a day ago",
     no_dated_tweet: "no dated tweet",
     of_self_promotion: "self-promotion",
+    borderline: "borderline",
     of_political: "political tweets",
     g1_threshold: "Fails while the default (egg) avatar is shown",
     g2_threshold: "Fails while the account is protected",
@@ -1179,6 +1212,7 @@ section,.hero,.callout{background:var(--card);border:1px solid var(--line);borde
 .badge.warn{color:var(--warn);background:var(--warn-bg)}
 .badge.fail{color:var(--fail);background:var(--fail-bg)}
 .badge.na{color:var(--na);background:var(--na-bg)}
+.badge.borderline{color:var(--warn);background:transparent;border-style:dashed;margin-left:6px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(310px,1fr));gap:16px}
 .card{border:1px solid var(--line);border-left:6px solid var(--na);border-radius:10px;padding:14px 16px;break-inside:avoid}
 .card.pass{border-left-color:var(--pass)}
@@ -1235,6 +1269,7 @@ mod tests {
 
     use super::*;
     use crate::audit::{Threshold, TimelineStats};
+    use crate::model::ShareEstimate;
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap_or_default()
@@ -1361,6 +1396,8 @@ mod tests {
                 ),
                 evidence: vec![],
                 note: None,
+                interval: None,
+                borderline: false,
             },
             GuidelineResult {
                 id: GuidelineId::G2,
@@ -1374,6 +1411,8 @@ mod tests {
                 ),
                 evidence: vec![],
                 note: None,
+                interval: None,
+                borderline: false,
             },
             GuidelineResult {
                 id: GuidelineId::G3,
@@ -1387,6 +1426,8 @@ mod tests {
                 ),
                 evidence: vec![],
                 note: Some(pick("Calculé sur les 8 dernières semaines.", "Computed over the last 8 weeks.")),
+                interval: None,
+                borderline: false,
             },
             GuidelineResult {
                 id: GuidelineId::G4,
@@ -1400,6 +1441,11 @@ mod tests {
                 ),
                 evidence: g4_evidence,
                 note: None,
+                interval: Some(Interval {
+                    low: (share(Label::SelfPromotion) - 0.07).max(0.0),
+                    high: (share(Label::SelfPromotion) + 0.07).min(1.0),
+                }),
+                borderline: false,
             },
             GuidelineResult {
                 id: GuidelineId::G5,
@@ -1416,6 +1462,8 @@ mod tests {
                     "Confiance faible : certains tweets sont ambigus.",
                     "Low confidence: some tweets are ambiguous.",
                 )),
+                interval: Some(Interval { low: 0.05, high: 0.31 }),
+                borderline: true,
             },
         ];
         Report {
@@ -1445,7 +1493,8 @@ mod tests {
         }
         let total = tweets.len() as u64;
         let share = |n: u64| if total == 0 { 0.0 } else { n as f64 / total as f64 };
-        let label_shares = Label::ALL.into_iter().map(|l| (l, share(by_label.get(&l).copied().unwrap_or(0)))).collect();
+        let label_shares: BTreeMap<Label, f64> =
+            Label::ALL.into_iter().map(|l| (l, share(by_label.get(&l).copied().unwrap_or(0)))).collect();
         let kind_shares =
             TweetKind::ALL.into_iter().map(|k| (k, share(by_kind.get(&k).copied().unwrap_or(0)))).collect();
         let mut dated: Vec<DateTime<Utc>> = tweets.iter().filter_map(|t| t.created_at).collect();
@@ -1479,7 +1528,12 @@ mod tests {
             tweets: total,
             by_label,
             by_kind,
+            estimated_shares: label_shares
+                .iter()
+                .map(|(&l, &share)| (l, ShareEstimate { share, low: share * 0.8, high: share * 1.2, counted: share }))
+                .collect(),
             label_shares,
+            share_method: "adjusted".into(),
             kind_shares,
             newest: dated.last().copied(),
             oldest: dated.first().copied(),
@@ -1504,6 +1558,8 @@ mod tests {
             advice: "Advice.".into(),
             evidence: vec![],
             note: None,
+            interval: None,
+            borderline: false,
         };
         Report {
             handle: "@newbie".into(),
@@ -1592,7 +1648,25 @@ mod tests {
         assert!(html.contains("Default avatar: no"));
         assert!(html.contains("Protected account: no"));
         assert!(html.contains(&format!("{:.1} tweets/week · last tweet ", report.stats.tweets_per_week)));
-        assert!(html.contains(&format!("{} self-promotion", fmt_pct(self_promo, 1, Lang::En))));
+        let g4 = report.guidelines.iter().find(|g| g.id == GuidelineId::G4).expect("G4");
+        let interval = g4.interval.expect("an interval");
+        assert!(html.contains(&format!(
+            "{}% ({}\u{2013}{}%) self-promotion",
+            (self_promo * 100.0).round(),
+            (interval.low * 100.0).round(),
+            (interval.high * 100.0).round()
+        )));
+        assert_eq!(
+            share_with_interval(0.342, Some(Interval { low: 0.27, high: 0.413 }), Lang::En),
+            "34% (27\u{2013}41%)"
+        );
+        assert_eq!(
+            share_with_interval(0.342, Some(Interval { low: 0.27, high: 0.413 }), Lang::Fr),
+            "34\u{a0}% (27\u{2013}41\u{a0}%)"
+        );
+        // G5 is borderline in the sample; G4 is not.
+        assert_eq!(html.matches("class=\"badge borderline\"").count(), 1);
+        assert!(html.contains("> borderline</span>"));
         assert!(html.contains("Warning above 30%; fail above 50% self-promotion"));
         assert!(html.contains("Warning below 3 tweets/week; fail after 30 days without a tweet"));
         assert!(html.contains("probability 91%"));

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::timeline::TweetKind;
 use crate::Label;
 use crate::corpus::Lang;
+use crate::model::ShareEstimate;
 
 /// The five guidelines of the source article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,6 +107,21 @@ pub struct GuidelineResult {
     pub evidence: Vec<String>,
     /// Anything the reader should know about how the verdict was reached.
     pub note: Option<String>,
+    /// G4 and G5: the 90% interval of the estimated share (`value`).
+    pub interval: Option<Interval>,
+    /// The interval holds shares on both sides of a threshold: the status
+    /// follows the point estimate, but the data cannot tell which side the
+    /// account is on.
+    pub borderline: bool,
+}
+
+/// The range a share lies in with 90% confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Lower end, 0–1.
+    pub low: f64,
+    /// Upper end, 0–1.
+    pub high: f64,
 }
 
 /// Tweets of one week, by label, for the activity and label-mix charts.
@@ -126,8 +142,15 @@ pub struct TimelineStats {
     pub by_label: BTreeMap<Label, u64>,
     /// Tweets per kind (original, retweet, quote, reply).
     pub by_kind: BTreeMap<TweetKind, u64>,
-    /// Share of each label among all tweets (0 when there are none).
+    /// Share of each predicted label among all tweets (0 when there are
+    /// none): plain counting, biased by the classifier's errors.
     pub label_shares: BTreeMap<Label, f64>,
+    /// Each label's share corrected for the classifier's errors, with its
+    /// 90% interval (see `model/quantify.rs`); G4 and G5 are judged on these.
+    pub estimated_shares: BTreeMap<Label, ShareEstimate>,
+    /// How `estimated_shares` were computed: `adjusted`, or `counted` for a
+    /// model without held-apart predictions.
+    pub share_method: String,
     /// Share of each kind among all tweets (0 when there are none).
     pub kind_shares: BTreeMap<TweetKind, f64>,
     /// Newest dated tweet.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use super::*;
 use crate::Label;
 use crate::corpus::Lang;
-use crate::model::Prediction;
+use crate::model::{Prediction, Quantifier};
 
 fn as_of() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).single().expect("valid date")
@@ -50,7 +50,7 @@ fn mix(self_promotion: usize, sharing: usize, political: usize) -> Vec<Label> {
 }
 
 fn run(timeline: &Timeline, predictions: &[Prediction], options: &AuditOptions) -> Report {
-    audit_predictions(timeline, predictions, "test-model", options)
+    audit_predictions(timeline, predictions, "test-model", &Quantifier::counting(), options)
 }
 
 fn verdict(report: &Report, id: GuidelineId) -> &GuidelineResult {
@@ -252,4 +252,72 @@ fn future_and_undated_tweets_are_kept_out_of_activity() {
     assert!((shares - 1.0).abs() < 1e-12);
     let weekly_total: u64 = report.stats.weekly.iter().flat_map(|w| w.by_label.values()).sum();
     assert_eq!(weekly_total, 40, "dated tweets up to as_of, each in one week");
+}
+
+#[test]
+fn borderline_verdicts_keep_their_status_and_say_so() {
+    let options = AuditOptions::new(as_of(), Lang::En);
+    // 3 of 10: exactly at the warn limit, with a wide interval around it.
+    let (tl, preds) = timeline(&mix(3, 7, 0), 1, 0);
+    let g4 = verdict(&run(&tl, &preds, &options), GuidelineId::G4).clone();
+    assert_eq!(g4.status, Status::Pass, "the status follows the estimate");
+    assert!(g4.borderline);
+    let interval = g4.interval.expect("an interval");
+    assert!(interval.low < 0.30 && interval.high > 0.30, "{interval:?}");
+    assert!(g4.advice.starts_with("About 30% ("), "{}", g4.advice);
+    assert!(g4.advice.contains("the interval reaches the 30% mark"), "{}", g4.advice);
+    assert!(g4.note.as_deref().is_some_and(|n| n.contains("Borderline")), "{:?}", g4.note);
+
+    // 200 of 400: at the fail limit, a narrow interval still across it.
+    let (tl, preds) = timeline(&mix(200, 200, 0), 1, 0);
+    let g4 = verdict(&run(&tl, &preds, &options), GuidelineId::G4).clone();
+    assert_eq!(g4.status, Status::Warn);
+    assert!(g4.borderline && g4.advice.contains("50% mark"), "{}", g4.advice);
+
+    // Clear cases are not borderline, and their advice is the plain one.
+    for (labels, status) in [(mix(0, 400, 0), Status::Pass), (mix(300, 100, 0), Status::Fail)] {
+        let (tl, preds) = timeline(&labels, 1, 0);
+        let g4 = verdict(&run(&tl, &preds, &options), GuidelineId::G4).clone();
+        assert_eq!(g4.status, status);
+        assert!(!g4.borderline, "{:?}", g4.interval);
+        assert!(!g4.advice.starts_with("About"), "{}", g4.advice);
+        assert!(g4.note.is_none());
+    }
+
+    // In French, and for political shares.
+    let (tl, preds) = timeline(&mix(0, 9, 1), 1, 0);
+    let g5 = verdict(&run(&tl, &preds, &AuditOptions::new(as_of(), Lang::Fr)), GuidelineId::G5).clone();
+    assert!(g5.borderline);
+    assert!(g5.advice.starts_with("Environ 10 % ("), "{}", g5.advice);
+
+    // Declared political intent: reported, never held against the account,
+    // so never borderline.
+    let intended = AuditOptions { political_intended: true, ..AuditOptions::new(as_of(), Lang::En) };
+    let g5 = verdict(&run(&tl, &preds, &intended), GuidelineId::G5).clone();
+    assert_eq!(g5.status, Status::Pass);
+    assert!(!g5.borderline && g5.interval.is_some());
+
+    // Too few tweets: no interval, no borderline.
+    let (tl, preds) = timeline(&mix(2, 1, 0), 1, 0);
+    let g4 = verdict(&run(&tl, &preds, &options), GuidelineId::G4).clone();
+    assert_eq!(g4.status, Status::InsufficientData);
+    assert!(g4.interval.is_none() && !g4.borderline);
+}
+
+#[test]
+fn shares_are_estimated_by_the_model_quantifier() {
+    // The default model's quantifier corrects the counted shares: the report
+    // carries both, and G4 is judged on the estimate.
+    let model = crate::model::Model::embedded_default().expect("embedded model");
+    let (tl, preds) = timeline(&mix(8, 30, 2), 1, 1);
+    let report = audit_predictions(&tl, &preds, model.id(), model.quantifier(), &AuditOptions::new(as_of(), Lang::En));
+    assert_eq!(report.stats.share_method, "adjusted");
+    let estimate = report.stats.estimated_shares[&Label::SelfPromotion];
+    assert_eq!(estimate.counted, 0.2);
+    assert_ne!(estimate.share, estimate.counted, "the estimate corrects the count");
+    assert!(estimate.low <= estimate.share && estimate.share <= estimate.high);
+    let g4 = verdict(&report, GuidelineId::G4);
+    assert_eq!(g4.value, Some(estimate.share));
+    let total: f64 = report.stats.estimated_shares.values().map(|e| e.share).sum();
+    assert!((total - 1.0).abs() < 1e-9, "shares sum to 1: {total}");
 }

@@ -61,7 +61,16 @@ fn measure(g: &GuidelineResult, report: &Report) -> String {
                 (_, true) => "politique",
             };
             let warn = g.threshold.warn.map(percent).unwrap_or_default();
-            format!("{} {what} (warn > {warn}, fail > {})", percent(v), percent(g.threshold.fail))
+            let share = match g.interval {
+                Some(i) => format!("{} ({:.0}\u{2013}{})", percent(v), i.low * 100.0, percent(i.high)),
+                None => percent(v),
+            };
+            let borderline = match (g.borderline, fr) {
+                (false, _) => "",
+                (true, false) => ", borderline",
+                (true, true) => ", limite",
+            };
+            format!("{share} {what} (warn > {warn}, fail > {}){borderline}", percent(g.threshold.fail))
         }
     }
 }
@@ -89,8 +98,10 @@ pub fn render_text(report: &Report) -> String {
         report.as_of.format("%Y-%m-%d %H:%M UTC"),
         report.model_version
     );
-    let shares = &report.stats.label_shares;
-    let share = |l| shares.get(&l).copied().unwrap_or(0.0);
+    let share = |l| match report.stats.estimated_shares.get(&l) {
+        Some(e) => e.share,
+        None => report.stats.label_shares.get(&l).copied().unwrap_or(0.0),
+    };
     let _ = writeln!(
         out,
         "{} tweets  ·  self_promotion {}  sharing {}  political {}",

@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use tweetguide::corpus::real::RealCorpus;
+use tweetguide::audit::{SimulationOptions, SimulationReport, simulate_source_shift, simulate_timelines};
+use tweetguide::corpus::real::{RealCorpus, RealTweet};
 use tweetguide::corpus::{self, DefaultCorpus, LabelledTweet, Lang, Rules};
-use tweetguide::model::{Metrics, Model, Priors, Recipe};
+use tweetguide::model::{CalibrationFigures, Metrics, Model, Priors, Recipe};
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -104,6 +105,13 @@ pub struct EvaluateArgs {
     /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
+    /// Timelines of known shares drawn from each set to measure the G4/G5
+    /// share estimates (0: none).
+    #[arg(long, default_value_t = SimulationOptions::default().timelines)]
+    timelines: usize,
+    /// Seed of that draw: the same seed draws the same timelines.
+    #[arg(long, default_value_t = SimulationOptions::default().seed)]
+    seed: u64,
 }
 
 /// Says what is missing and what to do when the real tweets' texts are not there.
@@ -154,7 +162,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let real_test = corpus.real.as_ref().map(|r| RealCorpus::tweets(&r.test)).unwrap_or_default();
     let sets =
         [("hand-written held-out", corpus.hand_written_test.as_slice()), ("real held-out", real_test.as_slice())];
-    let report = EvaluationReport::new(&model, &sets);
+    let report = EvaluationReport::new(&model, &sets, SimulationOptions::default());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
@@ -182,18 +190,19 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
 
 pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let model = super::load_model(args.model.as_ref())?;
+    let simulation = SimulationOptions { timelines: args.timelines, seed: args.seed };
     let report = match &args.data {
         Some(path) => {
             let tweets = corpus::read_jsonl(path, Rules::EVALUATION)?;
             if tweets.is_empty() {
                 bail!("{} holds no labelled tweet", path.display());
             }
-            EvaluationReport::new(&model, &[(&path.display().to_string(), &tweets)])
+            EvaluationReport::new(&model, &[(&path.display().to_string(), &tweets)], simulation)
         }
         None => {
             let hand_written =
                 corpus::read_jsonl(&args.corpus.join(corpus::HAND_WRITTEN_HELD_OUT_FILE), Rules::CORPUS)?;
-            let real_test = if args.no_real {
+            let real = if args.no_real {
                 Vec::new()
             } else if !args.real_tweets.is_dir() {
                 eprintln!(
@@ -203,9 +212,15 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
                 );
                 Vec::new()
             } else {
-                RealCorpus::tweets(&load_real(&args.real_labels, &args.real_tweets)?.test)
+                load_real(&args.real_labels, &args.real_tweets)?.test
             };
-            EvaluationReport::new(&model, &[("hand-written held-out", &hand_written), ("real held-out", &real_test)])
+            let real_test = RealCorpus::tweets(&real);
+            EvaluationReport::new(
+                &model,
+                &[("hand-written held-out", &hand_written), ("real held-out", &real_test)],
+                simulation,
+            )
+            .with_sources(&model, &real, simulation)
         }
     };
     if args.json {
@@ -226,13 +241,34 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Sources of the real held-out split kept apart from the rates in the
+/// source-shift simulation (of seven).
+const SOURCES_LEFT_OUT: usize = 3;
+
+/// A model's figures on one named set.
+struct SetFigures {
+    name: String,
+    all: Metrics,
+    by_lang: BTreeMap<Lang, Metrics>,
+    calibration: CalibrationFigures,
+    /// Simulated timelines drawn from the set (when it has every label).
+    shares: Option<SimulationReport>,
+}
+
 /// A model's figures on named sets, overall and per language.
 struct EvaluationReport {
-    sets: Vec<(String, Metrics, BTreeMap<Lang, Metrics>)>,
+    sets: Vec<SetFigures>,
+    /// Share estimates on timelines drawn from one source of the real
+    /// held-out split at a time: the closest this data gets to accounts
+    /// written by one author.
+    by_source: Vec<(String, SimulationReport)>,
+    /// Share estimates whose rates are measured on some sources of the real
+    /// held-out split and the timelines drawn from the others.
+    source_shift: Option<SimulationReport>,
 }
 
 impl EvaluationReport {
-    fn new(model: &Model, sets: &[(&str, &[LabelledTweet])]) -> EvaluationReport {
+    fn new(model: &Model, sets: &[(&str, &[LabelledTweet])], simulation: SimulationOptions) -> EvaluationReport {
         let sets = sets
             .iter()
             .filter(|(_, tweets)| !tweets.is_empty())
@@ -244,21 +280,94 @@ impl EvaluationReport {
                         (!of_lang.is_empty()).then(|| (lang, model.evaluate(of_lang)))
                     })
                     .collect();
-                ((*name).to_owned(), model.evaluate(tweets.iter()), by_lang)
+                SetFigures {
+                    name: (*name).to_owned(),
+                    all: model.evaluate(tweets.iter()),
+                    by_lang,
+                    calibration: model.calibration_on(tweets.iter()),
+                    shares: (simulation.timelines > 0).then(|| simulate_timelines(model, tweets, simulation)).flatten(),
+                }
             })
             .collect();
-        EvaluationReport { sets }
+        EvaluationReport { sets, by_source: Vec::new(), source_shift: None }
+    }
+
+    /// Adds the per-source simulation of `real` (the real held-out split).
+    fn with_sources(mut self, model: &Model, real: &[RealTweet], simulation: SimulationOptions) -> EvaluationReport {
+        if simulation.timelines == 0 {
+            return self;
+        }
+        let mut sources: BTreeMap<&str, Vec<LabelledTweet>> = BTreeMap::new();
+        for tweet in real {
+            sources.entry(tweet.label.source()).or_default().push(tweet.tweet.clone());
+        }
+        let per_source = SimulationOptions { timelines: simulation.timelines / 4, ..simulation };
+        self.by_source = sources
+            .iter()
+            .filter_map(|(source, tweets)| {
+                simulate_timelines(model, tweets, per_source).map(|report| ((*source).to_owned(), report))
+            })
+            .collect();
+        let sources: Vec<(String, Vec<LabelledTweet>)> =
+            sources.into_iter().map(|(source, tweets)| (source.to_owned(), tweets)).collect();
+        let per_split = SimulationOptions { timelines: simulation.timelines / 10, ..simulation };
+        self.source_shift = simulate_source_shift(model, &sources, SOURCES_LEFT_OUT, per_split);
+        self
     }
 
     fn to_text(&self) -> String {
         let mut out = String::new();
-        for (name, all, by_lang) in &self.sets {
+        for SetFigures { name, all, by_lang, calibration: c, shares } in &self.sets {
             out.push_str(&format!("{name}:\n{}\n", all.to_table()));
             for (lang, metrics) in by_lang {
                 out.push_str(&format!(
                     "  {lang}: {} tweets, accuracy {:.4}, macro-F1 {:.4}\n",
                     metrics.count, metrics.accuracy, metrics.macro_f1
                 ));
+            }
+            out.push_str(&format!(
+                "\n  probabilities: ECE (10 bins) {:.4} calibrated, {:.4} raw; log-loss {:.4} calibrated, {:.4} raw\n",
+                c.ece, c.ece_raw, c.log_loss, c.log_loss_raw
+            ));
+            if let Some(shares) = shares {
+                out.push_str(&format!(
+                    "\n  G4/G5 shares on {} simulated timelines drawn from this set (seed {}):\n",
+                    shares.all.timelines, shares.seed
+                ));
+                for line in shares.to_table().lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+            out.push('\n');
+        }
+        if !self.by_source.is_empty() {
+            out.push_str("G4/G5 shares on timelines drawn from one source of the real held-out split at a time:\n");
+            out.push_str(
+                "  source               timelines  MAE counted  MAE PACC  MAE audit  90% coverage  verdicts right (counted)\n",
+            );
+            for (source, report) in &self.by_source {
+                let f = report.all;
+                out.push_str(&format!(
+                    "  {source:<20} {:>9}  {:>11.4}  {:>8.4}  {:>9.4}  {:>12.3}  {:>14.3} ({:.3})\n",
+                    f.timelines,
+                    f.mae_counted,
+                    f.mae_probabilistic_adjusted,
+                    f.mae,
+                    f.coverage,
+                    f.verdicts_right,
+                    f.verdicts_right_counted
+                ));
+            }
+            out.push('\n');
+        }
+        if let Some(shift) = &self.source_shift {
+            out.push_str(&format!(
+                "G4/G5 shares when the rates are measured on the real held-out tweets of {} sources and the \
+                 timelines drawn from the other {SOURCES_LEFT_OUT}'s (every such split, pooled):\n",
+                7 - SOURCES_LEFT_OUT
+            ));
+            for line in shift.to_table().lines() {
+                out.push_str(&format!("  {line}\n"));
             }
             out.push('\n');
         }
@@ -269,12 +378,22 @@ impl EvaluationReport {
         let sets: serde_json::Map<String, serde_json::Value> = self
             .sets
             .iter()
-            .map(|(name, all, by_lang)| {
-                let mut value = serde_json::json!(all);
-                value["by_language"] = serde_json::json!(by_lang);
-                (name.clone(), value)
+            .map(|set| {
+                let mut value = serde_json::json!(set.all);
+                value["by_language"] = serde_json::json!(set.by_lang);
+                value["calibration"] = serde_json::json!(set.calibration);
+                value["shares"] = serde_json::json!(set.shares);
+                (set.name.clone(), value)
             })
             .collect();
-        serde_json::Value::Object(sets)
+        let mut json = serde_json::Value::Object(sets);
+        if let Some(shift) = &self.source_shift {
+            json["shares under source shift"] = serde_json::json!(shift);
+        }
+        if !self.by_source.is_empty() {
+            json["shares by real source"] =
+                serde_json::json!(self.by_source.iter().cloned().collect::<BTreeMap<_, _>>());
+        }
+        json
     }
 }

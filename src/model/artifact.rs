@@ -4,7 +4,8 @@
 //! little-endian `u32`, a postcard payload, then the SHA-256 of the payload.
 //! The payload holds the model's sufficient statistics (per-class counts),
 //! not its log-probabilities: they are derived at load, and a retrain can
-//! add to them.
+//! add to them. It also holds the held-apart predictions its probabilities
+//! are calibrated on, so that a retrain can refit the calibration.
 //! The checksum catches truncation and bit rot before any field is trusted,
 //! and doubles as the model's identity. Nothing time-dependent is stored, so
 //! training the same data twice gives the same bytes.
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::calibration::HeldApartSample;
 use super::info::ModelInfo;
 use super::scorer::Scorer;
 use super::stats::{Priors, Statistics};
@@ -26,7 +28,7 @@ use crate::text::{Tokenizer, UnsupportedTokenizer};
 
 const MAGIC: &[u8] = b"tweetguide-model\n";
 /// Version of the layout below; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const CHECKSUM_LEN: usize = 32;
 
 /// Why a model file could not be used.
@@ -56,6 +58,7 @@ pub enum ModelFileError {
 struct PayloadRef<'a> {
     info: &'a ModelInfo,
     statistics: &'a Statistics,
+    held_apart: &'a HeldApartSample,
 }
 
 /// The payload as read back; same fields, same order.
@@ -63,14 +66,25 @@ struct PayloadRef<'a> {
 struct Payload {
     info: ModelInfo,
     statistics: Statistics,
+    held_apart: HeldApartSample,
+}
+
+/// A model file's parts, checked.
+pub(crate) struct Decoded {
+    pub(crate) info: ModelInfo,
+    pub(crate) statistics: Statistics,
+    pub(crate) held_apart: HeldApartSample,
+    pub(crate) scorer: Scorer,
+    pub(crate) id: String,
 }
 
 /// Serialises a model; returns the bytes and the payload checksum.
 pub(crate) fn encode(
     info: &ModelInfo,
     statistics: &Statistics,
+    held_apart: &HeldApartSample,
 ) -> Result<(Vec<u8>, [u8; CHECKSUM_LEN]), ModelFileError> {
-    let body = postcard::to_stdvec(&PayloadRef { info, statistics })
+    let body = postcard::to_stdvec(&PayloadRef { info, statistics, held_apart })
         .map_err(|e| ModelFileError::Corrupt(format!("cannot encode model: {e}")))?;
     let checksum: [u8; CHECKSUM_LEN] = Sha256::digest(&body).into();
     let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + body.len() + CHECKSUM_LEN);
@@ -82,7 +96,7 @@ pub(crate) fn encode(
 }
 
 /// Parses and validates model bytes; returns the parts and the model id.
-pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Statistics, Scorer, String), ModelFileError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ModelFileError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(ModelFileError::NotAModel)?;
     let (version, rest) = rest
         .split_first_chunk::<4>()
@@ -106,8 +120,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(ModelInfo, Statistics, Scorer, Str
     validate(&payload)?;
     let tokenizer = Tokenizer::new(payload.info.tokenizer.clone())?;
     let training = &payload.info.training;
-    let scorer = payload.statistics.scorer(training.alpha, training.priors, &tokenizer);
-    Ok((payload.info, payload.statistics, scorer, model_id(&actual)))
+    let scorer = payload
+        .statistics
+        .scorer(training.alpha, training.priors, &tokenizer)
+        .with_calibration(payload.info.calibration.calibration);
+    Ok(Decoded {
+        info: payload.info,
+        statistics: payload.statistics,
+        held_apart: payload.held_apart,
+        scorer,
+        id: model_id(&actual),
+    })
 }
 
 /// Checks what the checksum cannot: that the content makes sense.
@@ -132,6 +155,10 @@ fn validate(payload: &Payload) -> Result<(), ModelFileError> {
     {
         return bad("tuned log-priors must be between -1e6 and 0");
     }
+    if !payload.info.calibration.calibration.is_usable() {
+        return bad("the calibration's factor must stay between 1e-6 and 100");
+    }
+    payload.held_apart.check().map_err(ModelFileError::Corrupt)?;
     payload.statistics.check().map_err(ModelFileError::Corrupt)
 }
 

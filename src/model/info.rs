@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::calibration::Calibration;
 use super::metrics::Metrics;
 use super::stats::Priors;
 use crate::Label;
@@ -22,6 +23,35 @@ pub struct ModelInfo {
     pub held_out: Option<Metrics>,
     /// Its figures on the real held-out split, when one was given.
     pub real_held_out: Option<Metrics>,
+    /// How its probabilities are calibrated, and how well.
+    pub calibration: CalibrationSummary,
+}
+
+/// The calibration of a model's probabilities (see `model/calibration.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationSummary {
+    /// How raw log-probabilities are turned into calibrated probabilities.
+    pub calibration: Calibration,
+    /// Number of held-apart predictions it was fitted on (0: none, the
+    /// probabilities are uncalibrated).
+    pub fitted_on: u64,
+    /// Before and after, on the real held-out split, when one was given.
+    pub real_held_out: Option<CalibrationFigures>,
+}
+
+/// Calibration measured on labelled tweets, before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationFigures {
+    /// Tweets measured.
+    pub tweets: u64,
+    /// Expected calibration error (10 bins) of the raw probabilities.
+    pub ece_raw: f64,
+    /// The same, calibrated.
+    pub ece: f64,
+    /// Log-loss of the raw probabilities.
+    pub log_loss_raw: f64,
+    /// The same, calibrated.
+    pub log_loss: f64,
 }
 
 /// The data a model saw and the hyper-parameters it was fitted with.

@@ -2,8 +2,10 @@
 //! predictions, the model file, and evaluation metrics.
 
 mod artifact;
+mod calibration;
 mod info;
 mod metrics;
+mod quantify;
 mod scorer;
 mod stats;
 mod train;
@@ -20,12 +22,16 @@ use crate::corpus::real::RealCorpus;
 use crate::corpus::{DefaultCorpus, LabelledTweet, content_hash, hex};
 
 pub use artifact::{FORMAT_VERSION, ModelFileError, write_atomically};
-pub use info::{ModelInfo, SourceSummary, TrainingSummary};
+pub use calibration::{expected_calibration_error, log_loss};
+pub use info::{CalibrationFigures, CalibrationSummary, ModelInfo, SourceSummary, TrainingSummary};
 pub use metrics::{ClassMetrics, Metrics};
+pub use quantify::{Quantifier, ShareEstimate};
 pub use scorer::{FeatureWeight, Prediction, ScoreScratch};
 pub use stats::Priors;
 pub use train::{CrossValidationScore, LabelledSource, TrainParams, TrainingData, ValidTrainParams};
 
+pub use calibration::Calibration;
+use calibration::HeldApartSample;
 use scorer::Scorer;
 use stats::Statistics;
 
@@ -68,7 +74,9 @@ pub struct Model {
     id: String,
     info: ModelInfo,
     statistics: Statistics,
+    held_apart: HeldApartSample,
     scorer: Scorer,
+    quantifier: Quantifier,
 }
 
 impl Model {
@@ -85,13 +93,14 @@ impl Model {
     /// Parses model bytes, refusing anything corrupt, truncated or from an
     /// incompatible version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelFileError> {
-        let (info, statistics, scorer, id) = artifact::decode(bytes)?;
-        Ok(Model { id, info, statistics, scorer })
+        let artifact::Decoded { info, statistics, held_apart, scorer, id } = artifact::decode(bytes)?;
+        let quantifier = Quantifier::from_sample(&held_apart, &info.calibration.calibration);
+        Ok(Model { id, info, statistics, held_apart, scorer, quantifier })
     }
 
     /// The model file's bytes (deterministic for a given model).
     pub fn to_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
-        Ok(artifact::encode(&self.info, &self.statistics)?.0)
+        Ok(artifact::encode(&self.info, &self.statistics, &self.held_apart)?.0)
     }
 
     /// Writes the model file atomically.
@@ -108,6 +117,28 @@ impl Model {
     /// Where the model comes from and how good it is.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// The estimator of a timeline's label shares that corrects for this
+    /// model's errors.
+    pub fn quantifier(&self) -> &Quantifier {
+        &self.quantifier
+    }
+
+    /// The audit's estimator and the full corrections it is measured against.
+    pub(crate) fn estimators(&self) -> crate::audit::Estimators {
+        estimators_of(&self.held_apart, &self.info.calibration.calibration)
+    }
+
+    /// The same estimators, their rates measured on `tweets` (this model's
+    /// predictions on them) instead of the held-apart sample.
+    pub(crate) fn estimators_measured_on(&self, tweets: &[LabelledTweet]) -> crate::audit::Estimators {
+        let mut scratch = ScoreScratch::default();
+        let sample = HeldApartSample::from_triples(tweets.iter().map(|t| {
+            let (lp, evidence) = self.scorer.raw_log_probabilities(&t.text, &mut scratch);
+            (t.label, lp, evidence)
+        }));
+        estimators_of(&sample, &self.info.calibration.calibration)
     }
 
     /// Number of features the model knows.
@@ -129,6 +160,29 @@ impl Model {
     /// The label alone, the cheapest prediction.
     pub fn label_with(&self, text: &str, scratch: &mut ScoreScratch) -> Label {
         self.scorer.label(text, scratch)
+    }
+
+    /// Calibration figures on labelled tweets: the raw probabilities and the
+    /// calibrated ones.
+    pub fn calibration_on<'a>(&self, tweets: impl IntoIterator<Item = &'a LabelledTweet>) -> CalibrationFigures {
+        let mut scratch = ScoreScratch::default();
+        let c = self.info.calibration.calibration;
+        let raw: Vec<(Label, [f64; Label::COUNT], u32)> = tweets
+            .into_iter()
+            .map(|tw| {
+                let (lp, evidence) = self.scorer.raw_log_probabilities(&tw.text, &mut scratch);
+                (tw.label, lp, evidence)
+            })
+            .collect();
+        let uncalibrated = || raw.iter().map(|(l, lp, _)| (*l, lp.map(f64::exp)));
+        let calibrated = || raw.iter().map(|(l, lp, n)| (*l, c.apply(lp, *n)));
+        CalibrationFigures {
+            tweets: raw.len() as u64,
+            ece_raw: expected_calibration_error(uncalibrated(), 10),
+            ece: expected_calibration_error(calibrated(), 10),
+            log_loss_raw: log_loss(uncalibrated()),
+            log_loss: log_loss(calibrated()),
+        }
     }
 
     /// Scores labelled tweets.
@@ -198,8 +252,17 @@ pub fn train(data: &TrainingData<'_>, held_out: HeldOut<'_>, params: &ValidTrain
         training,
         held_out: None,
         real_held_out: None,
+        calibration: CalibrationSummary { calibration: Calibration::NONE, fitted_on: 0, real_held_out: None },
     };
-    Model::assemble(info, fitted.statistics, held_out)
+    Model::assemble(info, fitted.statistics, HeldApartSample::from_triples(fitted.out_of_fold), held_out)
+}
+
+fn estimators_of(sample: &HeldApartSample, calibration: &Calibration) -> crate::audit::Estimators {
+    crate::audit::Estimators {
+        audit: Quantifier::from_sample(sample, calibration),
+        adjusted_count: Quantifier::adjusted_count(sample, calibration),
+        probabilistic_adjusted: Quantifier::probabilistic_adjusted_count(sample, calibration),
+    }
 }
 
 fn hash_unless_empty(tweets: &[LabelledTweet]) -> String {
@@ -215,17 +278,28 @@ fn per_label<'a>(tweets: impl Iterator<Item = &'a LabelledTweet>) -> std::collec
 }
 
 impl Model {
-    /// Builds the scorer from the statistics, measures it, and derives the id.
-    /// Refuses what the model file would refuse to load, so that a model is
-    /// never saved that cannot be read back.
-    fn assemble(mut info: ModelInfo, statistics: Statistics, held_out: HeldOut<'_>) -> Result<Model, ModelError> {
+    /// Builds the scorer from the statistics, calibrates it on the
+    /// held-apart sample, measures it, and derives the id. Refuses what the
+    /// model file would refuse to load, so that a model is never saved that
+    /// cannot be read back.
+    fn assemble(
+        mut info: ModelInfo,
+        statistics: Statistics,
+        held_apart: HeldApartSample,
+        held_out: HeldOut<'_>,
+    ) -> Result<Model, ModelError> {
         statistics.check().map_err(|why| ModelError::InvalidParams(format!("the fitted model is unusable: {why}")))?;
         let tokenizer = crate::text::Tokenizer::new(info.tokenizer.clone())?;
-        let scorer = statistics.scorer(info.training.alpha, info.training.priors, &tokenizer);
-        let mut model = Model { id: String::new(), info: info.clone(), statistics, scorer };
+        let calibration = Calibration::fit(&held_apart);
+        info.calibration = CalibrationSummary { calibration, fitted_on: held_apart.len() as u64, real_held_out: None };
+        let scorer =
+            statistics.scorer(info.training.alpha, info.training.priors, &tokenizer).with_calibration(calibration);
+        let quantifier = Quantifier::from_sample(&held_apart, &calibration);
+        let mut model = Model { id: String::new(), info: info.clone(), statistics, held_apart, scorer, quantifier };
         info.held_out = (!held_out.hand_written.is_empty()).then(|| model.evaluate(held_out.hand_written));
         info.real_held_out = (!held_out.real.is_empty()).then(|| model.evaluate(held_out.real));
-        let (_, checksum) = artifact::encode(&info, &model.statistics)?;
+        info.calibration.real_held_out = (!held_out.real.is_empty()).then(|| model.calibration_on(held_out.real));
+        let (_, checksum) = artifact::encode(&info, &model.statistics, &model.held_apart)?;
         model.info = info;
         model.id = artifact::model_id(&checksum);
         Ok(model)
@@ -251,6 +325,7 @@ impl Model {
         let known = |feature: &str| self.statistics.features.binary_search_by(|f| (**f).cmp(feature)).is_ok();
         let added = train::example_statistics(examples, known, &params)?;
         let statistics = self.statistics.merged(&added);
+        let held_apart = self.held_apart.joined(&self.examples_out_of_fold(examples, &params)?);
         let mut info = self.info.clone();
         let training = &mut info.training;
         training.data_sha256 = hex(&Sha256::digest(format!("{}+{}", t.data_sha256, content_hash(examples))));
@@ -266,7 +341,36 @@ impl Model {
             *training.examples_per_label.entry(label).or_default() += count;
         }
         training.vocabulary_size = statistics.features.len() as u64;
-        Model::assemble(info, statistics, held_out)
+        Model::assemble(info, statistics, held_apart, held_out)
+    }
+
+    /// Predictions on each example by this model plus the other examples
+    /// (5 folds, dealt in order): how the retrained model does on tweets it
+    /// has not seen, for the calibration to be refitted on.
+    fn examples_out_of_fold(
+        &self,
+        examples: &[LabelledTweet],
+        params: &ValidTrainParams,
+    ) -> Result<HeldApartSample, ModelError> {
+        const FOLDS: usize = 5;
+        if examples.len() < FOLDS {
+            return Ok(HeldApartSample::default());
+        }
+        let t = &self.info.training;
+        let known = |feature: &str| self.statistics.features.binary_search_by(|f| (**f).cmp(feature)).is_ok();
+        let mut pairs = Vec::with_capacity(examples.len());
+        let mut scratch = ScoreScratch::default();
+        for fold in 0..FOLDS {
+            let (held, kept): (Vec<_>, Vec<_>) = examples.iter().enumerate().partition(|(i, _)| i % FOLDS == fold);
+            let kept: Vec<LabelledTweet> = kept.into_iter().map(|(_, t)| t.clone()).collect();
+            let statistics = self.statistics.merged(&train::example_statistics(&kept, known, params)?);
+            let scorer = statistics.scorer(t.alpha, t.priors, params.tokenizer());
+            pairs.extend(held.into_iter().map(|(_, tweet)| {
+                let (lp, evidence) = scorer.raw_log_probabilities(&tweet.text, &mut scratch);
+                (tweet.label, lp, evidence)
+            }));
+        }
+        Ok(HeldApartSample::from_triples(pairs))
     }
 }
 
@@ -361,12 +465,15 @@ impl Recipe {
             tweets: hand_written,
             weight: self.hand_written_weight,
             validates: true,
+            // Without real tweets, the hand-written ones are the only
+            // held-apart predictions there are.
+            calibrates: real.is_empty(),
         }];
         let groups = if self.balance_languages { real_groups(real) } else { vec![("real".to_owned(), real.to_vec())] };
         let cell = real.len() as f64 / groups.len().max(1) as f64;
         for (name, tweets) in &groups {
             let weight = if self.balance_languages { cell / tweets.len() as f64 } else { 1.0 };
-            sources.push(LabelledSource { name, tweets, weight, validates: true });
+            sources.push(LabelledSource { name, tweets, weight, validates: true, calibrates: true });
         }
         train(&TrainingData { sources, unlabelled }, held_out, &params)
     }

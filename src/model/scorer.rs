@@ -7,6 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::calibration::Calibration;
 use crate::Label;
 use crate::text::{Scratch, Tokenizer};
 
@@ -29,8 +30,9 @@ pub struct Prediction {
     /// The most probable label; exact ties go to the label with the highest
     /// precedence in `training-data/LABELING.md` (political, then self-promotion, then sharing).
     pub label: Label,
-    /// Posterior probability of each label, in `Label::ALL` order; finite and
-    /// summing to 1 whatever the length of the text.
+    /// Calibrated probability of each label, in `Label::ALL` order; finite
+    /// and summing to 1 whatever the length of the text. Calibration keeps
+    /// the order of the labels: `label` always has the highest.
     pub probabilities: [f64; Label::COUNT],
     /// The strongest features behind `label`, strongest first.
     pub top_features: Vec<FeatureWeight>,
@@ -58,6 +60,7 @@ pub(crate) struct Scorer {
     names: Vec<Box<str>>,
     weights: Vec<ClassWeights>,
     log_priors: ClassWeights,
+    calibration: Calibration,
 }
 
 impl Scorer {
@@ -69,7 +72,13 @@ impl Scorer {
         log_priors: ClassWeights,
     ) -> Scorer {
         let index = names.iter().enumerate().map(|(i, name)| (name.clone(), i as u32)).collect();
-        Scorer { tokenizer, index, names, weights, log_priors }
+        Scorer { tokenizer, index, names, weights, log_priors, calibration: Calibration::NONE }
+    }
+
+    /// This scorer, its probabilities calibrated.
+    pub(crate) fn with_calibration(mut self, calibration: Calibration) -> Scorer {
+        self.calibration = calibration;
+        self
     }
 
     pub(crate) fn names(&self) -> &[Box<str>] {
@@ -87,8 +96,10 @@ impl Scorer {
     /// Unnormalised log-posterior of each class (log prior plus the summed
     /// log-probabilities of every known feature occurrence). Features outside
     /// the vocabulary are ignored, exactly as in the dense model.
-    fn joint_log_likelihood(&self, text: &str, scratch: &mut ScoreScratch, keep_hits: bool) -> ClassWeights {
+    /// Also returns the number of known feature occurrences.
+    fn joint_log_likelihood(&self, text: &str, scratch: &mut ScoreScratch, keep_hits: bool) -> (ClassWeights, u32) {
         let mut jll = self.log_priors;
+        let mut evidence = 0u32;
         let ScoreScratch { text: text_scratch, hits } = scratch;
         hits.clear();
         self.tokenizer.for_each_feature(text, text_scratch, |feature| {
@@ -97,12 +108,13 @@ impl Scorer {
                 for (total, wc) in jll.iter_mut().zip(w) {
                     *total += wc;
                 }
+                evidence = evidence.saturating_add(1);
                 if keep_hits {
                     hits.push(id);
                 }
             }
         });
-        jll
+        (jll, evidence)
     }
 
     /// Log-probabilities normalised with log-sum-exp, so a long text whose
@@ -125,16 +137,23 @@ impl Scorer {
         best
     }
 
+    /// Uncalibrated log-probabilities: what calibration is fitted on.
+    /// Also returns the number of known feature occurrences.
+    pub(crate) fn raw_log_probabilities(&self, text: &str, scratch: &mut ScoreScratch) -> (ClassWeights, u32) {
+        let (jll, evidence) = self.joint_log_likelihood(text, scratch, false);
+        (Self::log_proba(&jll), evidence)
+    }
+
     /// The label alone: the cheapest path, for batch labelling.
     pub(crate) fn label(&self, text: &str, scratch: &mut ScoreScratch) -> Label {
-        Self::best(&self.joint_log_likelihood(text, scratch, false))
+        Self::best(&self.joint_log_likelihood(text, scratch, false).0)
     }
 
     /// Full prediction with the `top_k` strongest features (0 for none).
     pub(crate) fn predict(&self, text: &str, scratch: &mut ScoreScratch, top_k: usize) -> Prediction {
-        let jll = self.joint_log_likelihood(text, scratch, top_k > 0);
+        let (jll, evidence) = self.joint_log_likelihood(text, scratch, top_k > 0);
         let label = Self::best(&jll);
-        let probabilities = Self::log_proba(&jll).map(f64::exp);
+        let probabilities = self.calibration.apply(&Self::log_proba(&jll), evidence);
         let top_features = if top_k > 0 { self.explain(label, &mut scratch.hits, top_k) } else { Vec::new() };
         Prediction { label, probabilities, top_features }
     }

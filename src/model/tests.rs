@@ -9,7 +9,7 @@ use ndarray::Array2;
 use super::scorer::ScoreScratch;
 use super::stats::{Priors, Statistics};
 use super::train::{EncodedCorpus, FittedMirror, Vocabulary, fit_dense, labelled_statistics};
-use super::{HeldOut, LabelledSource, Model, TrainParams, TrainingData};
+use super::{Calibration, HeldOut, LabelledSource, Model, TrainParams, TrainingData};
 use crate::Label;
 use crate::corpus::{LabelledTweet, Rules, read_jsonl};
 use crate::text::{Scratch, Tokenizer};
@@ -64,8 +64,8 @@ fn aggregated_statistics_equal_a_dense_per_tweet_linfa_fit() {
     let (first, second) = train.split_at(train.len() / 2);
     let data = TrainingData {
         sources: vec![
-            LabelledSource { name: "a", tweets: first, weight: 1.5, validates: true },
-            LabelledSource { name: "b", tweets: second, weight: 0.25, validates: true },
+            LabelledSource { name: "a", tweets: first, weight: 1.5, validates: true, calibrates: false },
+            LabelledSource { name: "b", tweets: second, weight: 0.25, validates: true, calibrates: false },
         ],
         unlabelled: &[],
     };
@@ -205,7 +205,7 @@ fn em_adds_each_unlabelled_tweet_once_at_its_weight() {
     let unlabelled: Vec<String> = corpus_file("test.jsonl").into_iter().map(|t| t.text).collect();
     let params = TrainParams::default().alphas(vec![0.3]).em_weight(0.25).em_iterations(3).check().expect("valid");
     let data = TrainingData {
-        sources: vec![LabelledSource { name: "a", tweets: &train, weight: 2.0, validates: true }],
+        sources: vec![LabelledSource { name: "a", tweets: &train, weight: 2.0, validates: true, calibrates: false }],
         unlabelled: &unlabelled,
     };
     let model = super::train(&data, HeldOut::default(), &params).expect("train");
@@ -245,7 +245,7 @@ fn training_refuses_weights_and_settings_a_model_file_would_refuse() {
     let params = exact_params();
     for weight in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let data = TrainingData {
-            sources: vec![LabelledSource { name: "a", tweets: &train, weight, validates: true }],
+            sources: vec![LabelledSource { name: "a", tweets: &train, weight, validates: true, calibrates: false }],
             unlabelled: &[],
         };
         let err = super::train(&data, HeldOut::default(), &params).expect_err("bad weight");
@@ -261,8 +261,63 @@ fn model_files_with_unusable_priors_are_refused() {
     for bad in [[f64::NAN, -1.0, -1.0], [0.5, -1.0, -1.0], [-1e7, -1.0, -1.0]] {
         let mut info = model.info.clone();
         info.training.priors = Priors::Tuned(bad);
-        let (bytes, _) = super::artifact::encode(&info, &model.statistics).expect("encode");
+        let (bytes, _) = super::artifact::encode(&info, &model.statistics, &model.held_apart).expect("encode");
         let err = Model::from_bytes(&bytes).expect_err("bad priors");
         assert!(err.to_string().contains("log-priors"), "{err}");
+    }
+}
+
+#[test]
+fn calibration_is_fitted_on_held_apart_predictions_and_refitted_by_a_retrain() {
+    let train = corpus_file("train.jsonl");
+    let (base_tweets, examples) = train.split_at(train.len() - 300);
+    let params = TrainParams::default().alphas(vec![0.1, 0.3]).em_weight(0.0).check().expect("valid");
+    let source =
+        |calibrates| LabelledSource { name: "a", tweets: base_tweets, weight: 1.0, validates: true, calibrates };
+    let data = TrainingData { sources: vec![source(true)], unlabelled: &[] };
+    let base = super::train(&data, HeldOut::default(), &params).expect("base");
+    let fitted = &base.info().calibration;
+    assert_eq!(fitted.fitted_on, base_tweets.len() as u64, "every tweet was predicted out of fold");
+    assert_ne!(fitted.calibration, Calibration::NONE);
+    assert_eq!(base.quantifier().method(), "adjusted");
+    // Calibration moves probabilities, never labels.
+    let mut scratch = ScoreScratch::default();
+    for tweet in corpus_file("test.jsonl").iter().take(200) {
+        let p = base.predict_with(&tweet.text, &mut scratch, 0);
+        let best = Label::ALL.into_iter().max_by(|a, b| p.probability(*a).total_cmp(&p.probability(*b)));
+        assert_eq!(Some(p.label), best, "{:?}", p.probabilities);
+        assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+
+    let retrained = base.with_examples(examples, HeldOut::default()).expect("retrain");
+    let refitted = &retrained.info().calibration;
+    assert_eq!(refitted.fitted_on, fitted.fitted_on + examples.len() as u64, "the examples, out of fold, join");
+    assert_ne!(refitted.calibration, fitted.calibration, "refitted");
+    let reloaded = Model::from_bytes(&retrained.to_bytes().expect("encode")).expect("decode");
+    assert_eq!(reloaded.info().calibration, *refitted);
+    assert_eq!(reloaded.quantifier(), retrained.quantifier());
+
+    // Without a calibrating source, probabilities stay as naive Bayes gives them.
+    let data = TrainingData { sources: vec![source(false)], unlabelled: &[] };
+    let raw = super::train(&data, HeldOut::default(), &params).expect("raw");
+    assert_eq!(raw.info().calibration.fitted_on, 0);
+    assert_eq!(raw.info().calibration.calibration, Calibration::NONE);
+    assert_eq!(raw.quantifier().method(), "counted");
+}
+
+#[test]
+fn model_files_with_an_unusable_calibration_are_refused() {
+    let train = corpus_file("train.jsonl");
+    let model = super::train(&TrainingData::single("a", &train), HeldOut::default(), &exact_params()).expect("train");
+    for bad in [
+        Calibration { log_scale: 50.0, exponent: 0.0 },
+        Calibration { log_scale: 0.0, exponent: 5.0 },
+        Calibration { log_scale: f64::NAN, exponent: 0.0 },
+    ] {
+        let mut info = model.info.clone();
+        info.calibration.calibration = bad;
+        let (bytes, _) = super::artifact::encode(&info, &model.statistics, &model.held_apart).expect("encode");
+        let err = Model::from_bytes(&bytes).expect_err("bad calibration");
+        assert!(err.to_string().contains("calibration"), "{err}");
     }
 }

@@ -197,6 +197,11 @@ pub struct LabelledSource<'a> {
     /// Whether cross-validation measures candidates on this source's tweets.
     /// When no source says so, it measures on all of them.
     pub validates: bool,
+    /// Whether this source's out-of-fold predictions calibrate the model's
+    /// probabilities and measure its confusion rates (see
+    /// [`super::calibration`]): only real tweets should, since the
+    /// calibration is for the tweets users have. Needs `validates`.
+    pub calibrates: bool,
 }
 
 /// Everything a model is trained on.
@@ -211,7 +216,10 @@ pub struct TrainingData<'a> {
 impl<'a> TrainingData<'a> {
     /// One source of equally weighted tweets, no unlabelled ones.
     pub fn single(name: &'a str, tweets: &'a [LabelledTweet]) -> Self {
-        TrainingData { sources: vec![LabelledSource { name, tweets, weight: 1.0, validates: false }], unlabelled: &[] }
+        TrainingData {
+            sources: vec![LabelledSource { name, tweets, weight: 1.0, validates: false, calibrates: false }],
+            unlabelled: &[],
+        }
     }
 
     pub(crate) fn labelled(&self) -> impl Iterator<Item = &'a LabelledTweet> + '_ {
@@ -229,6 +237,7 @@ struct RowInfo {
     /// length normalisation when it is on).
     scale: f64,
     validates: bool,
+    calibrates: bool,
 }
 
 /// Tweets turned into interned feature counts once, so that
@@ -253,13 +262,20 @@ impl EncodedCorpus {
                     weight: source.weight,
                     scale: source.weight * norm(&doc, length_norm),
                     validates: source.validates || !any_validates,
+                    calibrates: source.calibrates && (source.validates || !any_validates),
                 });
                 docs.push(doc);
             }
         }
         for text in data.unlabelled {
             let doc = encoder.encode(tokenizer, text);
-            rows.push(RowInfo { label: None, weight: 0.0, scale: norm(&doc, length_norm), validates: false });
+            rows.push(RowInfo {
+                label: None,
+                weight: 0.0,
+                scale: norm(&doc, length_norm),
+                validates: false,
+                calibrates: false,
+            });
             docs.push(doc);
         }
         EncodedCorpus { names: encoder.names, docs, rows }
@@ -551,6 +567,10 @@ pub(crate) struct Fitted {
     /// The priors the model scores with (tuned when asked for).
     pub(crate) priors: Priors,
     pub(crate) cross_validation: Vec<CrossValidationScore>,
+    /// Out-of-fold log-probabilities of the calibrating tweets, at the chosen
+    /// smoothing and priors, with their true labels and their known feature
+    /// occurrences (empty without cross-validation).
+    pub(crate) out_of_fold: Vec<(Label, ClassWeights, u32)>,
 }
 
 /// Deterministic stratified folds of the validating rows: within each label,
@@ -601,11 +621,19 @@ pub(crate) fn fit(data: &TrainingData<'_>, params: &ValidTrainParams) -> Result<
     // With a single candidate there is nothing to choose: no cross-validation.
     // Out-of-fold log-likelihoods of every validating tweet, per candidate.
     let mut out_of_fold: Vec<Vec<(Label, ClassWeights)>> = vec![Vec::new(); p.alphas.len()];
+    // The row of each out-of-fold score, in the same order for every candidate.
+    let mut out_of_fold_rows: Vec<usize> = Vec::new();
+    // Known feature occurrences in each of them, under its fold's vocabulary.
+    let mut out_of_fold_evidence: Vec<u32> = Vec::new();
     if p.alphas.len() > 1 {
         let fold_of = fold_of_rows(&corpus, p.folds);
         for fold in 0..p.folds {
             let (held, kept): (Vec<usize>, Vec<usize>) = labelled.iter().partition(|&&row| fold_of[row] == Some(fold));
+            out_of_fold_rows.extend(&held);
             let vocabulary = Vocabulary::build(&corpus, &kept, p.min_df, p.max_features, |_| false);
+            out_of_fold_evidence.extend(
+                held.iter().map(|&row| vocabulary.cells(&corpus.docs[row]).map(|(_, count)| count).sum::<u32>()),
+            );
             let base = labelled_statistics(&corpus, &kept, &vocabulary)?;
             for (scores, &alpha) in out_of_fold.iter_mut().zip(&p.alphas) {
                 let statistics = expectation_maximisation(&corpus, &unlabelled, &vocabulary, &base, alpha, params)?;
@@ -635,11 +663,28 @@ pub(crate) fn fit(data: &TrainingData<'_>, params: &ValidTrainParams) -> Result<
     });
     let alpha = best.map_or(p.alphas[0], |i| p.alphas[i]);
     let statistics = fit_rows(&corpus, &labelled, &unlabelled, alpha, params)?;
+    let base_log_priors = statistics.log_priors(p.priors);
     let priors = match best {
-        Some(i) if p.tune_priors => tuned_priors(&out_of_fold[i], statistics.log_priors(p.priors)),
+        Some(i) if p.tune_priors => tuned_priors(&out_of_fold[i], base_log_priors),
         _ => p.priors,
     };
-    Ok(Fitted { statistics, alpha, priors, cross_validation })
+    // The scores were computed with the base priors: swap in the chosen ones.
+    let log_priors = statistics.log_priors(priors);
+    let out_of_fold = best
+        .map(|i| {
+            out_of_fold_rows
+                .iter()
+                .zip(&out_of_fold_evidence)
+                .zip(&out_of_fold[i])
+                .filter(|((row, _), _)| corpus.rows[**row].calibrates)
+                .map(|((_, &evidence), (label, jll))| {
+                    let shifted: ClassWeights = std::array::from_fn(|c| jll[c] - base_log_priors[c] + log_priors[c]);
+                    (*label, Scorer::log_proba(&shifted), evidence)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Fitted { statistics, alpha, priors, cross_validation, out_of_fold })
 }
 
 /// Macro-F1 of out-of-fold log-likelihoods once `offsets` are added.

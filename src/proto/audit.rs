@@ -9,10 +9,11 @@ use prost_types::Timestamp;
 use super::v1;
 use crate::Label;
 use crate::audit::{
-    AuditOptions, GuidelineId, GuidelineResult, Profile, Report, Status, Threshold, Thresholds, Timeline,
+    AuditOptions, GuidelineId, GuidelineResult, Interval, Profile, Report, Status, Threshold, Thresholds, Timeline,
     TimelineStats, TimelineTweet, TweetKind, TweetResult, WeekBucket,
 };
 use crate::corpus::Lang;
+use crate::model::ShareEstimate;
 
 pub(crate) fn timestamp(date: DateTime<Utc>) -> Timestamp {
     Timestamp { seconds: date.timestamp(), nanos: date.timestamp_subsec_nanos() as i32 }
@@ -199,6 +200,8 @@ pub fn report_to_proto(report: &Report) -> v1::TimelineReport {
                 advice: g.advice.clone(),
                 evidence: g.evidence.clone(),
                 note: g.note.clone().unwrap_or_default(),
+                interval: g.interval.map(|i| v1::ShareInterval { low: i.low, high: i.high }),
+                borderline: g.borderline,
             })
             .collect(),
         stats: Some(v1::TimelineStats {
@@ -230,6 +233,10 @@ pub fn report_to_proto(report: &Report) -> v1::TimelineReport {
                     }
                 })
                 .collect(),
+            self_promotion_share: share_estimate(s, Label::SelfPromotion),
+            sharing_share: share_estimate(s, Label::Sharing),
+            political_share: share_estimate(s, Label::Political),
+            share_method: s.share_method.clone(),
         }),
         notes: report.notes.clone(),
         tweets: report
@@ -251,6 +258,14 @@ pub fn report_to_proto(report: &Report) -> v1::TimelineReport {
         locale: report.lang.as_str().to_owned(),
         followers_count: report.followers,
     }
+}
+
+fn share_estimate(stats: &TimelineStats, label: Label) -> Option<v1::ShareEstimate> {
+    stats.estimated_shares.get(&label).map(|e| v1::ShareEstimate {
+        share: e.share,
+        interval: Some(v1::ShareInterval { low: e.low, high: e.high }),
+        counted: e.counted,
+    })
 }
 
 fn shares<K: Ord + Copy>(counts: &BTreeMap<K, u64>, total: u64) -> BTreeMap<K, f64> {
@@ -318,6 +333,8 @@ pub fn report_from_proto(message: v1::TimelineReport, timeline: &Timeline) -> Re
             advice: g.advice,
             evidence: g.evidence,
             note: Some(g.note).filter(|n| !n.is_empty()),
+            interval: g.interval.map(|i| Interval { low: i.low, high: i.high }),
+            borderline: g.borderline,
         });
     }
     let mut tweets = Vec::with_capacity(message.tweets.len());
@@ -347,6 +364,22 @@ pub fn report_from_proto(message: v1::TimelineReport, timeline: &Timeline) -> Re
         stats: TimelineStats {
             tweets: stats.tweets,
             label_shares: shares(&by_label, stats.tweets),
+            estimated_shares: [
+                (Label::SelfPromotion, &stats.self_promotion_share),
+                (Label::Sharing, &stats.sharing_share),
+                (Label::Political, &stats.political_share),
+            ]
+            .into_iter()
+            .filter_map(|(label, e)| {
+                let e = e.as_ref()?;
+                let interval = e.interval.unwrap_or(v1::ShareInterval { low: e.share, high: e.share });
+                Some((
+                    label,
+                    ShareEstimate { share: e.share, low: interval.low, high: interval.high, counted: e.counted },
+                ))
+            })
+            .collect(),
+            share_method: stats.share_method.clone(),
             kind_shares: shares(&by_kind, stats.tweets),
             by_label,
             by_kind,
