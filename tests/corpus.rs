@@ -229,6 +229,8 @@ fn share_estimates_beat_counting_and_their_intervals_hold_the_truth() {
         assert!((0.85..=0.95).contains(&all.coverage), "{context}");
         assert!(all.verdicts_right >= 0.95, "{context}");
         assert!(all.verdicts_right > all.verdicts_right_counted, "{context}");
+        // Borderline marks aside, the estimate's status alone beats counting's.
+        assert!(all.statuses_right > all.verdicts_right_counted, "{context}");
         for (low, high, group) in &report.by_size {
             assert!(group.timelines > 300, "sizes {low}-{high} are drawn: {context}");
             assert!((0.85..=0.97).contains(&group.coverage), "sizes {low}-{high}: {context}");
@@ -236,8 +238,11 @@ fn share_estimates_beat_counting_and_their_intervals_hold_the_truth() {
     }
 }
 
+/// With the rates measured on other sources than the timelines', full
+/// correction loses to counting: the audit's halfway estimate loses much
+/// less, and its verdicts (borderline ones included) still beat counting's.
 #[test]
-fn share_estimates_hold_up_when_the_rates_come_from_other_sources() {
+fn halfway_estimates_lose_little_when_the_rates_come_from_other_sources() {
     let Some(corpus) = default_corpus() else { return };
     let model = Model::embedded_default().expect("embedded model");
     let mut by_source: std::collections::BTreeMap<String, Vec<LabelledTweet>> = Default::default();

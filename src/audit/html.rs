@@ -494,14 +494,14 @@ fn measured(g: &GuidelineResult, report: &Report, ui: &Ui) -> String {
 }
 
 /// "34% (27–41%)": the estimate and its 90% interval, in whole percents.
+/// Whole percents are rounded half away from zero, like the advice's.
 fn share_with_interval(share: f64, interval: Option<Interval>, lang: Lang) -> String {
-    let point = fmt_pct(clean_share(share), 0, lang);
+    let whole = |share: f64| (clean_share(share) * 100.0).round();
+    let point = fmt_pct(whole(share) / 100.0, 0, lang);
     match interval {
-        Some(i) => format!(
-            "{point} ({}\u{2013}{})",
-            fmt_num(clean_share(i.low) * 100.0, 0, lang),
-            fmt_pct(clean_share(i.high), 0, lang)
-        ),
+        Some(i) => {
+            format!("{point} ({}\u{2013}{})", fmt_num(whole(i.low), 0, lang), fmt_pct(whole(i.high) / 100.0, 0, lang))
+        }
         None => point,
     }
 }
@@ -1071,7 +1071,7 @@ static UI_FR: Ui = Ui {
     tweets_per_week: "Tweets par semaine",
     g3_target: "Seuil G3\u{a0}:",
     average: "Moyenne sur la fenêtre d’activité",
-    overall_mix: "Répartition globale",
+    overall_mix: "Répartition globale (tweets classés)",
     labels_heading: "Types de tweets",
     kinds_heading: "Retweets, citations et réponses",
     kinds_caption: "Retweets, citations et réponses montrent que le compte s’intéresse aux autres.",
@@ -1157,7 +1157,7 @@ static UI_EN: Ui = Ui {
     tweets_per_week: "Tweets per week",
     g3_target: "G3 threshold:",
     average: "Average over the activity window",
-    overall_mix: "Overall mix",
+    overall_mix: "Overall mix (tweets as classified)",
     labels_heading: "Tweet types",
     kinds_heading: "Retweets, quotes and replies",
     kinds_caption: "Retweets, quotes and replies show that the account takes an interest in others.",

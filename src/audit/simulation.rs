@@ -67,6 +67,9 @@ pub struct SimulationFigures {
     /// Share of G4/G5 verdicts that match the true share's, counting a
     /// borderline verdict whose interval holds the true share as right.
     pub verdicts_right: f64,
+    /// Share of G4/G5 statuses that match the true share's, borderline or
+    /// not: the point estimate alone.
+    pub statuses_right: f64,
     /// The same for plain counting (no interval, no borderline).
     pub verdicts_right_counted: f64,
     /// Share of verdicts marked borderline.
@@ -91,6 +94,7 @@ struct Outcome {
     covered: bool,
     width: f64,
     verdict_right: bool,
+    status_right: bool,
     verdict_right_counted: bool,
     borderline: bool,
 }
@@ -127,7 +131,8 @@ pub fn simulate_source_shift(
     options: SimulationOptions,
 ) -> Option<SimulationReport> {
     let mut outcomes = Vec::new();
-    let count = by_source.len();
+    // Every subset of sources is tried: keep that to a few thousand.
+    let count = by_source.len().min(12);
     for mask in 0u32..(1 << count) {
         if mask.count_ones() as usize != left_out {
             continue;
@@ -174,7 +179,7 @@ fn simulate(
     }
     let thresholds = Thresholds::default();
     let mut rng = SplitMix64(options.seed);
-    let mut outcomes = Vec::with_capacity(options.timelines);
+    let mut outcomes = Vec::with_capacity(options.timelines.min(1 << 16));
     let mut drawn: Vec<usize> = Vec::new();
     for t in 0..options.timelines {
         let label = targets[t % targets.len()];
@@ -212,6 +217,7 @@ fn simulate(
             covered,
             width: estimate.high - estimate.low,
             verdict_right: status(estimate.share) == status(truth) || (borderline && covered),
+            status_right: status(estimate.share) == status(truth),
             verdict_right_counted: status(estimate.counted) == status(truth),
             borderline,
         });
@@ -236,6 +242,7 @@ impl SimulationReport {
                 coverage: share(&|o| o.covered),
                 mean_width: mean(&|o| o.width),
                 verdicts_right: share(&|o| o.verdict_right),
+                statuses_right: share(&|o| o.status_right),
                 verdicts_right_counted: share(&|o| o.verdict_right_counted),
                 borderline: share(&|o| o.borderline),
             }
@@ -253,13 +260,13 @@ impl SimulationReport {
     /// The figures as a small table.
     pub fn to_table(&self) -> String {
         let mut out = String::from(
-            "timelines      MAE counted  MAE mean-p  MAE ACC  MAE PACC  MAE audit  90% coverage  width  verdicts right (counted)  borderline\n",
+            "timelines      MAE counted  MAE mean-p  MAE ACC  MAE PACC  MAE audit  90% coverage  width  verdicts right (counted)  statuses right  borderline\n",
         );
         let rows = std::iter::once(("all".to_owned(), self.all))
             .chain(self.by_size.iter().map(|(low, high, f)| (format!("{low}-{high}"), *f)));
         for (name, f) in rows {
             out.push_str(&format!(
-                "{name:<9} {:>4}  {:>11.4}  {:>10.4}  {:>7.4}  {:>8.4}  {:>9.4}  {:>12.3}  {:>5.3}  {:>14.3} ({:.3})  {:>10.3}\n",
+                "{name:<9} {:>4}  {:>11.4}  {:>10.4}  {:>7.4}  {:>8.4}  {:>9.4}  {:>12.3}  {:>5.3}  {:>14.3} ({:.3})  {:>14.3}  {:>10.3}\n",
                 f.timelines,
                 f.mae_counted,
                 f.mae_mean_probability,
@@ -270,6 +277,7 @@ impl SimulationReport {
                 f.mean_width,
                 f.verdicts_right,
                 f.verdicts_right_counted,
+                f.statuses_right,
                 f.borderline,
             ));
         }

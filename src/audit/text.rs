@@ -20,8 +20,9 @@ fn status_text(status: Status, lang: Lang) -> &'static str {
     }
 }
 
+/// Whole percents, rounded half away from zero like the advice's.
 fn percent(value: f64) -> String {
-    format!("{:.0}%", value * 100.0)
+    format!("{}%", (value * 100.0).round())
 }
 
 /// The measured value against its threshold, in a few words.
@@ -62,7 +63,7 @@ fn measure(g: &GuidelineResult, report: &Report) -> String {
             };
             let warn = g.threshold.warn.map(percent).unwrap_or_default();
             let share = match g.interval {
-                Some(i) => format!("{} ({:.0}\u{2013}{})", percent(v), i.low * 100.0, percent(i.high)),
+                Some(i) => format!("{} ({}\u{2013}{})", percent(v), (i.low * 100.0).round(), percent(i.high)),
                 None => percent(v),
             };
             let borderline = match (g.borderline, fr) {
@@ -98,14 +99,14 @@ pub fn render_text(report: &Report) -> String {
         report.as_of.format("%Y-%m-%d %H:%M UTC"),
         report.model_version
     );
-    let share = |l| match report.stats.estimated_shares.get(&l) {
-        Some(e) => e.share,
-        None => report.stats.label_shares.get(&l).copied().unwrap_or(0.0),
-    };
+    // The mix of predicted labels, as the HTML report's charts show it; G4
+    // and G5 below give the estimated shares.
+    let share = |l| report.stats.label_shares.get(&l).copied().unwrap_or(0.0);
     let _ = writeln!(
         out,
-        "{} tweets  ·  self_promotion {}  sharing {}  political {}",
+        "{} tweets  ·  {} self_promotion {}  sharing {}  political {}",
         report.stats.tweets,
+        if fr { "classés" } else { "classified" },
         percent(share(Label::SelfPromotion)),
         percent(share(Label::Sharing)),
         percent(share(Label::Political)),
@@ -159,7 +160,10 @@ pub fn render_summary(rows: &[Result<Report, (String, String)>]) -> String {
             Ok(report) => {
                 let _ = write!(out, "{:<width$}  {:>5}  ", format!("@{}", report.handle), report.overall_score);
                 for g in &report.guidelines {
-                    let _ = write!(out, "{:<6}", g.status.as_str().replace("insufficient_data", "n/a"));
+                    // A borderline verdict is marked with a trailing "?".
+                    let status = g.status.as_str().replace("insufficient_data", "n/a");
+                    let status = if g.borderline { format!("{status}?") } else { status };
+                    let _ = write!(out, "{status:<6}");
                 }
                 out.push('\n');
             }

@@ -106,9 +106,9 @@ pub struct EvaluateArgs {
     #[arg(long)]
     json: bool,
     /// Timelines of known shares drawn from each set to measure the G4/G5
-    /// share estimates (0: none).
-    #[arg(long, default_value_t = SimulationOptions::default().timelines)]
-    timelines: usize,
+    /// share estimates (0: none; at most 1,000,000).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    timelines: u32,
     /// Seed of that draw: the same seed draws the same timelines.
     #[arg(long, default_value_t = SimulationOptions::default().seed)]
     seed: u64,
@@ -190,7 +190,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
 
 pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let model = super::load_model(args.model.as_ref())?;
-    let simulation = SimulationOptions { timelines: args.timelines, seed: args.seed };
+    let simulation = SimulationOptions { timelines: args.timelines as usize, seed: args.seed };
     let report = match &args.data {
         Some(path) => {
             let tweets = corpus::read_jsonl(path, Rules::EVALUATION)?;
@@ -242,7 +242,7 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Sources of the real held-out split kept apart from the rates in the
-/// source-shift simulation (of seven).
+/// source-shift simulation.
 const SOURCES_LEFT_OUT: usize = 3;
 
 /// A model's figures on one named set.
@@ -265,6 +265,8 @@ struct EvaluationReport {
     /// Share estimates whose rates are measured on some sources of the real
     /// held-out split and the timelines drawn from the others.
     source_shift: Option<SimulationReport>,
+    /// Sources of the real held-out split.
+    sources: usize,
 }
 
 impl EvaluationReport {
@@ -289,7 +291,7 @@ impl EvaluationReport {
                 }
             })
             .collect();
-        EvaluationReport { sets, by_source: Vec::new(), source_shift: None }
+        EvaluationReport { sets, by_source: Vec::new(), source_shift: None, sources: 0 }
     }
 
     /// Adds the per-source simulation of `real` (the real held-out split).
@@ -311,6 +313,7 @@ impl EvaluationReport {
         let sources: Vec<(String, Vec<LabelledTweet>)> =
             sources.into_iter().map(|(source, tweets)| (source.to_owned(), tweets)).collect();
         let per_split = SimulationOptions { timelines: simulation.timelines / 10, ..simulation };
+        self.sources = sources.len();
         self.source_shift = simulate_source_shift(model, &sources, SOURCES_LEFT_OUT, per_split);
         self
     }
@@ -364,7 +367,7 @@ impl EvaluationReport {
             out.push_str(&format!(
                 "G4/G5 shares when the rates are measured on the real held-out tweets of {} sources and the \
                  timelines drawn from the other {SOURCES_LEFT_OUT}'s (every such split, pooled):\n",
-                7 - SOURCES_LEFT_OUT
+                self.sources - SOURCES_LEFT_OUT
             ));
             for line in shift.to_table().lines() {
                 out.push_str(&format!("  {line}\n"));

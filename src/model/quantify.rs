@@ -31,7 +31,7 @@
 //! top probability) was measured too and left out: no gain on real tweets,
 //! a loss on the hand-written ones.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::calibration::{Calibration, HeldApartSample};
 use super::scorer::Scorer;
@@ -47,7 +47,7 @@ const Z_90: f64 = 1.644_853_626_951_472_2;
 const MIN_PER_LABEL: usize = 20;
 
 /// One label's share of a timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ShareEstimate {
     /// The estimated share, 0–1.
     pub share: f64,
@@ -93,63 +93,80 @@ struct Adjusted {
     weight: f64,
 }
 
+/// Length of a tweet's joint vector: its predicted label as a one-hot
+/// vector, then the vector the rates are of (its probabilities, or the
+/// one-hot again for ACC).
+const J: usize = 2 * K;
+
 /// What the sample says of the classifier's errors.
 #[derive(Debug, Clone, PartialEq)]
 struct Rates {
-    /// Column `i`: mean probabilities of the sample tweets labelled `i`.
+    /// Column `i`: mean observed vector of the sample tweets labelled `i`.
     rates: Matrix,
     inverse: Matrix,
-    /// Covariance of the probabilities within each true label.
-    covariances: [Matrix; K],
+    /// Covariance of the joint vector within each true label.
+    covariances: [[[f64; J]; J]; K],
     /// Sample tweets of each true label.
     sizes: Vector,
 }
 
 impl Rates {
-    /// The rates of `rows` (`(true label, probabilities)`), `None` when a
+    /// The rates of `rows` (`(true label, joint vector)`), `None` when a
     /// label has too few tweets or the rates cannot be inverted.
-    fn fit(rows: &[(Label, Vector)]) -> Option<Rates> {
-        let mut sums = [[0.0; K]; K];
-        let mut squares = [[[0.0; K]; K]; K];
+    fn fit(rows: &[(Label, [f64; J])]) -> Option<Rates> {
+        let mut sums = [[0.0; J]; K];
+        let mut squares = [[[0.0; J]; J]; K];
         let mut sizes = [0.0; K];
-        for (label, p) in rows {
+        for (label, z) in rows {
             let i = label.index();
             sizes[i] += 1.0;
-            for a in 0..K {
-                sums[i][a] += p[a];
-                for b in 0..K {
-                    squares[i][a][b] += p[a] * p[b];
+            for a in 0..J {
+                sums[i][a] += z[a];
+                for b in 0..J {
+                    squares[i][a][b] += z[a] * z[b];
                 }
             }
         }
         if sizes.iter().any(|&n| n < MIN_PER_LABEL as f64) {
             return None;
         }
-        let means: [Vector; K] = std::array::from_fn(|i| sums[i].map(|s| s / sizes[i]));
-        let rates: Matrix = std::array::from_fn(|j| std::array::from_fn(|i| means[i][j]));
-        let covariances: [Matrix; K] = std::array::from_fn(|i| {
+        let means: [[f64; J]; K] = std::array::from_fn(|i| sums[i].map(|s| s / sizes[i]));
+        let rates: Matrix = std::array::from_fn(|j| std::array::from_fn(|i| means[i][K + j]));
+        let covariances = std::array::from_fn(|i| {
             std::array::from_fn(|a| std::array::from_fn(|b| squares[i][a][b] / sizes[i] - means[i][a] * means[i][b]))
         });
         let inverse = invert(&rates)?;
         Some(Rates { rates, inverse, covariances, sizes })
     }
 
-    /// The shares of `n` timeline tweets whose mean probability vector is
-    /// `mean`, and their covariance.
-    fn estimate(&self, mean: &Vector, n: f64) -> (Vector, Matrix) {
-        let shares = solve_on_simplex(&self.rates, mean);
-        // Variance of the mean probability vector around `M π`: the
-        // timeline's own scatter, and the rates' uncertainty.
-        let mut spread = [[0.0; K]; K];
-        for ((share, size), covariance) in shares.iter().zip(&self.sizes).zip(&self.covariances) {
-            let weight = share / n + share * share / size;
-            for (row, cov_row) in spread.iter_mut().zip(covariance) {
-                for (cell, cov) in row.iter_mut().zip(cov_row) {
-                    *cell += weight * cov;
-                }
+    /// The estimate of every label's share for `n` timeline tweets whose
+    /// predicted labels give `counted` and whose observed vectors average
+    /// `observed`: `(1 - weight) · counted + weight · corrected`, with its
+    /// 90% interval (see the module documentation).
+    fn estimate(&self, counted: &Vector, observed: &Vector, n: f64, weight: f64) -> [ShareEstimate; K] {
+        let corrected = solve_on_simplex(&self.rates, observed);
+        std::array::from_fn(|i| {
+            // The estimate is linear in the timeline's mean joint vector:
+            // these are its coefficients.
+            let mut coefficients = [0.0; J];
+            coefficients[i] = 1.0 - weight;
+            for (c, inverse) in coefficients[K..].iter_mut().zip(&self.inverse[i]) {
+                *c = weight * inverse;
             }
-        }
-        (shares, sandwich(&self.inverse, &spread))
+            let quadratic = |m: &[[f64; J]; J], from: usize| -> f64 {
+                (from..J).map(|a| (from..J).map(|b| coefficients[a] * m[a][b] * coefficients[b]).sum::<f64>()).sum()
+            };
+            // The timeline's own scatter, given its (estimated) make-up.
+            let scatter: f64 = (0..K).map(|c| corrected[c] / n * quadratic(&self.covariances[c], 0)).sum();
+            // The rates' sampling error, through the corrected part only.
+            let rates: f64 =
+                (0..K).map(|c| corrected[c] * corrected[c] / self.sizes[c] * quadratic(&self.covariances[c], K)).sum();
+            let gap = corrected[i] - counted[i];
+            let share = counted[i] + weight * gap;
+            let doubt = (1.0 - weight) * gap;
+            let half = Z_90 * (scatter.max(0.0) + rates.max(0.0) + doubt * doubt).sqrt();
+            ShareEstimate { share, low: (share - half).max(0.0), high: (share + half).min(1.0), counted: counted[i] }
+        })
     }
 }
 
@@ -179,17 +196,17 @@ impl Quantifier {
     }
 
     fn adjusted(sample: &HeldApartSample, calibration: &Calibration, probabilistic: bool, weight: f64) -> Quantifier {
-        let rows: Vec<(Label, Vector)> = sample
+        let rows: Vec<(Label, [f64; J])> = sample
             .triples()
             .map(|(label, lp, evidence)| {
-                let p = if probabilistic {
-                    calibration.apply(&lp, evidence)
+                let mut joint = [0.0; J];
+                joint[Scorer::best(&lp).index()] = 1.0;
+                if probabilistic {
+                    joint[K..].copy_from_slice(&calibration.apply(&lp, evidence));
                 } else {
-                    let mut one_hot = [0.0; K];
-                    one_hot[Scorer::best(&lp).index()] = 1.0;
-                    one_hot
-                };
-                (label, p)
+                    joint[K + Scorer::best(&lp).index()] = 1.0;
+                }
+                (label, joint)
             })
             .collect();
         match Rates::fit(&rows) {
@@ -234,14 +251,7 @@ impl Quantifier {
             Method::Adjusted(adjusted) => adjusted,
         };
         let observed = if adjusted.probabilistic { sum.map(|s| s / n) } else { counted };
-        let (corrected, variance) = adjusted.rates.estimate(&observed, n);
-        std::array::from_fn(|i| {
-            let gap = corrected[i] - counted[i];
-            let share = counted[i] + adjusted.weight * gap;
-            let doubt = (1.0 - adjusted.weight) * gap;
-            let half = Z_90 * (variance[i][i].max(0.0) + doubt * doubt).sqrt();
-            ShareEstimate { share, low: (share - half).max(0.0), high: (share + half).min(1.0), counted: counted[i] }
-        })
+        adjusted.rates.estimate(&counted, &observed, n, adjusted.weight)
     }
 }
 
@@ -251,13 +261,6 @@ fn wilson(p: f64, n: f64) -> (f64, f64) {
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = Z_90 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
     ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
-/// `A S Aᵀ`.
-fn sandwich(a: &Matrix, s: &Matrix) -> Matrix {
-    std::array::from_fn(|i| {
-        std::array::from_fn(|j| (0..K).map(|k| (0..K).map(|l| a[i][k] * s[k][l] * a[j][l]).sum::<f64>()).sum())
-    })
 }
 
 /// The inverse of a 3×3 matrix, `None` when it is (nearly) singular.
@@ -458,7 +461,7 @@ mod tests {
         }
         let coverage = covered as f64 / timelines as f64;
         assert!(corrected_error < counted_error / 2.0, "corrected {corrected_error} counted {counted_error}");
-        assert!((0.85..=1.0).contains(&coverage), "coverage {coverage}");
+        assert!((0.85..=0.97).contains(&coverage), "coverage {coverage}");
     }
 
     #[test]

@@ -293,6 +293,11 @@ fn calibration_is_fitted_on_held_apart_predictions_and_refitted_by_a_retrain() {
     let refitted = &retrained.info().calibration;
     assert_eq!(refitted.fitted_on, fitted.fitted_on + examples.len() as u64, "the examples, out of fold, join");
     assert_ne!(refitted.calibration, fitted.calibration, "refitted");
+    // The refit is the better fit of the predictions it was given.
+    let loss =
+        |c: Calibration| super::log_loss(retrained.held_apart.triples().map(|(label, lp, n)| (label, c.apply(&lp, n))));
+    assert!(loss(refitted.calibration) < loss(fitted.calibration), "refit does better than the base calibration");
+    assert!(loss(refitted.calibration) < loss(Calibration::NONE), "and better than none");
     let reloaded = Model::from_bytes(&retrained.to_bytes().expect("encode")).expect("decode");
     assert_eq!(reloaded.info().calibration, *refitted);
     assert_eq!(reloaded.quantifier(), retrained.quantifier());
