@@ -155,3 +155,49 @@ fn an_empty_timeline_is_reported_not_refused() {
     assert_eq!(guideline(report, "G4")["status"], "insufficient_data");
     assert_eq!(guideline(report, "G5")["status"], "insufficient_data");
 }
+
+fn score_in_process(extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tweetguide"))
+        .args(["score", "--as-of", AS_OF])
+        .args(extra)
+        .env_remove("TWEETGUIDE_SERVER")
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn in_process_audits_equal_the_server_s() {
+    let server = ServerProcess::start(&[], &[]);
+    for (file, lang) in [("g4_warn_en.json", "en"), ("g5_fail_fr.jsonl", "fr"), ("g3_warn_en.json", "fr")] {
+        let path = fixtures().join(file);
+        let args = ["--input", path.to_str().expect("utf-8"), "--json", "--lang", lang];
+        let remote = score(&server, &args);
+        let local = score_in_process(&args);
+        assert!(local.status.success(), "{file}: {}", String::from_utf8_lossy(&local.stderr));
+        let (local, remote) = (json_reports(&local), json_reports(&remote));
+        assert_eq!(local.len(), 1);
+        assert_eq!(local, remote, "{file}");
+    }
+}
+
+#[test]
+fn in_process_audits_refuse_what_a_server_refuses() {
+    let dir = tempfile::tempdir().expect("dir");
+    let long = dir.path().join("long.jsonl");
+    let text = "a".repeat(25_001);
+    std::fs::write(&long, format!("{{\"id\": \"1\", \"text\": \"ok\"}}\n{{\"id\": \"2\", \"text\": \"{text}\"}}\n"))
+        .expect("write");
+    let out = score_in_process(&["--input", long.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tweets[1].text") && stderr.contains("25000"), "{stderr}");
+
+    let not_a_model = dir.path().join("model.bin");
+    std::fs::write(&not_a_model, "hello").expect("write");
+    let input = fixtures().join("g4_warn_en.json");
+    let out =
+        score_in_process(&["--input", input.to_str().expect("utf-8"), "--model", not_a_model.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("model.bin") && stderr.contains("not a tweetguide model"), "{stderr}");
+}

@@ -80,7 +80,14 @@ async fn invalid_requests_name_the_field() {
     bad_locale.locale = "de".into();
     let mut bad_date = request(vec![dated(0, "ok", 1)]);
     bad_date.tweets[0].created_at = Some(Timestamp { seconds: 0, nanos: -5 });
+    // Year 262,000: beyond the range of a protobuf Timestamp.
+    let mut far_future = request(vec![dated(0, "ok", 1)]);
+    far_future.as_of = Some(Timestamp { seconds: 8_200_000_000_000, nanos: 0 });
+    let mut far_past = request(vec![dated(0, "ok", 1)]);
+    far_past.tweets[0].created_at = Some(Timestamp { seconds: -8_200_000_000_000, nanos: 0 });
     let cases = [
+        (far_future, "as_of: not a valid timestamp"),
+        (far_past, "tweets[0].created_at: not a valid timestamp"),
         (too_many, "tweets: 3201 tweets"),
         (request(vec![dated(0, "ok", 1), dated(1, "", 2)]), "tweets[1].text: empty text"),
         (bad_threshold, "thresholds.political_warn"),

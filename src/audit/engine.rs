@@ -297,12 +297,14 @@ fn share_guideline(
     }
 }
 
+/// The Monday of `date`'s week; `date` itself at the very start of the
+/// calendar, where that Monday cannot be written.
 fn monday_of(date: NaiveDate) -> NaiveDate {
-    date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+    date.checked_sub_signed(Duration::days(i64::from(date.weekday().num_days_from_monday()))).unwrap_or(date)
 }
 
 fn days_between(later: DateTime<Utc>, earlier: DateTime<Utc>) -> f64 {
-    (later - earlier).num_seconds() as f64 / 86_400.0
+    later.signed_duration_since(earlier).num_seconds() as f64 / 86_400.0
 }
 
 /// The figures of a timeline; also returns how many tweets are dated after
@@ -323,17 +325,21 @@ fn statistics(tweets: &[TweetResult], quantifier: &Quantifier, options: &AuditOp
     let future = tweets.iter().filter(|t| t.created_at.is_some_and(|d| d > as_of)).count() as u64;
 
     let window = Duration::weeks(i64::from(options.thresholds.activity_window_weeks));
-    let in_window = dated.iter().filter(|&&(d, _)| d > as_of - window).count();
+    // Near the start of the calendar the window reaches back past it: then
+    // every dated tweet is in it.
+    let window_start = as_of.checked_sub_signed(window);
+    let in_window = dated.iter().filter(|&&(d, _)| window_start.is_none_or(|start| d > start)).count();
     let longest_gap_days = dated.windows(2).map(|w| days_between(w[1].0, w[0].0)).reduce(f64::max);
 
     let mut weekly: Vec<WeekBucket> = Vec::new();
     if let Some(&(oldest, _)) = dated.first() {
         let last_week = monday_of(as_of.date_naive());
-        let first_week = monday_of(oldest.date_naive()).max(last_week - Duration::weeks(MAX_WEEKS as i64 - 1));
-        let mut week = first_week;
-        while week <= last_week {
-            weekly.push(WeekBucket { week_start: week, by_label: Label::ALL.into_iter().map(|l| (l, 0)).collect() });
-            week += Duration::weeks(1);
+        let earliest = last_week.checked_sub_signed(Duration::weeks(MAX_WEEKS as i64 - 1)).unwrap_or(NaiveDate::MIN);
+        let first_week = monday_of(oldest.date_naive()).max(earliest);
+        let mut week = Some(first_week);
+        while let Some(start) = week.filter(|w| *w <= last_week) {
+            weekly.push(WeekBucket { week_start: start, by_label: Label::ALL.into_iter().map(|l| (l, 0)).collect() });
+            week = start.checked_add_signed(Duration::weeks(1));
         }
         for &(date, label) in &dated {
             let week = monday_of(date.date_naive());

@@ -145,10 +145,11 @@ pub struct TimelineStats {
     /// Share of each predicted label among all tweets (0 when there are
     /// none): plain counting, biased by the classifier's errors.
     pub label_shares: BTreeMap<Label, f64>,
-    /// Each label's share corrected for the classifier's errors, with its
-    /// 90% interval (see `model/quantify.rs`); G4 and G5 are judged on these.
+    /// Each label's share estimated with the classifier's known errors, with
+    /// its 90% interval (see `model/quantify.rs`); G4 and G5 are judged on these.
     pub estimated_shares: BTreeMap<Label, ShareEstimate>,
-    /// How `estimated_shares` were computed: `adjusted`, or `counted` for a
+    /// How `estimated_shares` were computed: `adjusted` (halfway between
+    /// counting and the probabilistic adjusted count), or `counted` for a
     /// model without held-apart predictions.
     pub share_method: String,
     /// Share of each kind among all tweets (0 when there are none).

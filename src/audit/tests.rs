@@ -321,3 +321,52 @@ fn shares_are_estimated_by_the_model_quantifier() {
     let total: f64 = report.stats.estimated_shares.values().map(|e| e.share).sum();
     assert!((total - 1.0).abs() < 1e-9, "shares sum to 1: {total}");
 }
+
+#[test]
+fn borderline_follows_the_interval_of_the_model_estimate() {
+    // The default model's estimator on 40-tweet timelines from 0 to 40
+    // self-promotion tweets: borderline exactly when the interval crosses a
+    // G4 limit, the status always that of the estimate, and both kinds met.
+    let model = crate::model::Model::embedded_default().expect("embedded model");
+    let options = AuditOptions::new(as_of(), Lang::En);
+    let (mut borderline, mut clear) = (0, 0);
+    for promotion in 0..=40 {
+        let (tl, preds) = timeline(&mix(promotion, 40 - promotion, 0), 1, 0);
+        let report = audit_predictions(&tl, &preds, model.id(), model.quantifier(), &options);
+        let g4 = verdict(&report, GuidelineId::G4);
+        let estimate = report.stats.estimated_shares[&Label::SelfPromotion];
+        assert_eq!(g4.value, Some(estimate.share));
+        assert_eq!(g4.interval, Some(Interval { low: estimate.low, high: estimate.high }));
+        assert_eq!(g4.borderline, estimate.straddles(0.30) || estimate.straddles(0.50), "{promotion}: {g4:?}");
+        let expected = match estimate.share {
+            s if s > 0.50 => Status::Fail,
+            s if s > 0.30 => Status::Warn,
+            _ => Status::Pass,
+        };
+        assert_eq!(g4.status, expected, "{promotion}");
+        assert_eq!(g4.advice.starts_with("About"), g4.borderline, "{}", g4.advice);
+        if g4.borderline { borderline += 1 } else { clear += 1 }
+    }
+    assert!(borderline > 0 && clear > 0, "{borderline} borderline, {clear} clear");
+}
+
+#[test]
+fn dates_at_the_edges_of_the_calendar_do_not_panic() {
+    // The audit's week and window arithmetic near chrono's first and last
+    // representable instants (the server refuses such dates before; a library
+    // caller may not).
+    let edges = [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, as_of()];
+    for now in edges {
+        for created in edges {
+            let (mut tl, preds) = timeline(&mix(3, 3, 0), 1, 0);
+            for tweet in &mut tl.tweets {
+                tweet.created_at = Some(created);
+            }
+            let report = run(&tl, &preds, &AuditOptions::new(now, Lang::En));
+            assert_eq!(report.guidelines.len(), 5);
+            // Tweets of the last 104 weeks are drawn week by week.
+            let weekly: u64 = report.stats.weekly.iter().flat_map(|w| w.by_label.values()).sum();
+            assert_eq!(weekly, if created == now { 6 } else { 0 }, "{now} {created}");
+        }
+    }
+}

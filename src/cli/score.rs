@@ -1,5 +1,6 @@
 //! `tweetguide score`: audit one account, or every account of a folder,
-//! through a server.
+//! in-process with a model file, or through a server with `--addr`. Both
+//! give the same reports.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -12,12 +13,17 @@ use tweetguide::audit::{self, AuditOptions, Report, Thresholds, Timeline};
 use tweetguide::client::Client;
 use tweetguide::client::timeline::{self as timeline_files, ProfileOverrides, TimelineFormat};
 use tweetguide::corpus::Lang;
+use tweetguide::model::Model;
+use tweetguide::proto::check_timeline;
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Server to use.
-    #[arg(long, value_name = "URL", env = "TWEETGUIDE_SERVER", default_value = "http://127.0.0.1:50051")]
-    addr: String,
+    /// Audit through this server instead of in-process.
+    #[arg(long, value_name = "URL", env = "TWEETGUIDE_SERVER")]
+    addr: Option<String>,
+    /// Model file for in-process audits; the built-in model when absent.
+    #[arg(long, value_name = "PATH", conflicts_with = "addr")]
+    model: Option<PathBuf>,
     #[command(flatten)]
     tls: super::tls::ClientTlsArgs,
     /// An account file (Twitter API v2 JSON, JSONL, CSV), an unzipped archive
@@ -101,7 +107,7 @@ fn file_stem(path: &Path) -> String {
 }
 
 /// Reads one account and audits it on the server.
-async fn score_one(
+async fn score_remote(
     client: &mut Client,
     path: &Path,
     args: &ScoreArgs,
@@ -110,6 +116,58 @@ async fn score_one(
 ) -> anyhow::Result<Report> {
     let timeline: Timeline = timeline_files::read_timeline(path, args.format, overrides)?;
     Ok(client.score_timeline(&timeline, options).await?)
+}
+
+/// Reads one account and audits it in-process, refusing what a server would.
+fn score_local(
+    model: &Model,
+    path: &Path,
+    args: &ScoreArgs,
+    overrides: &ProfileOverrides,
+    options: &AuditOptions,
+) -> anyhow::Result<Report> {
+    let timeline: Timeline = timeline_files::read_timeline(path, args.format, overrides)?;
+    check_timeline(&timeline, options).map_err(|reason| anyhow::anyhow!("invalid timeline: {reason}"))?;
+    Ok(audit::audit(model, &timeline, options))
+}
+
+/// Scores every account, in-process or through the server, reporting
+/// failures as they come and carrying on.
+fn score_all(
+    accounts: &[PathBuf],
+    args: &ScoreArgs,
+    overrides: &ProfileOverrides,
+    options: &AuditOptions,
+) -> anyhow::Result<Vec<(PathBuf, anyhow::Result<Report>)>> {
+    let bar = super::classify::progress_bar("accounts scored");
+    let mut results = Vec::with_capacity(accounts.len());
+    let mut record = |path: &PathBuf, result: anyhow::Result<Report>| {
+        bar.inc(1);
+        if let Err(error) = &result {
+            bar.suspend(|| eprintln!("error: {}: {error:#}", path.display()));
+        }
+        results.push((path.clone(), result));
+    };
+    match &args.addr {
+        None => {
+            let model = super::load_model(args.model.as_ref())?;
+            for path in accounts {
+                record(path, score_local(&model, path, args, overrides, options));
+            }
+        }
+        Some(addr) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let mut client = Client::connect_with(addr, args.tls.config(addr)?.as_ref()).await?;
+                for path in accounts {
+                    record(path, score_remote(&mut client, path, args, overrides, options).await);
+                }
+                anyhow::Ok(())
+            })?;
+        }
+    }
+    bar.finish_and_clear();
+    Ok(results)
 }
 
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
@@ -134,22 +192,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let results = runtime.block_on(async {
-        let mut client = Client::connect_with(&args.addr, args.tls.config(&args.addr)?.as_ref()).await?;
-        let bar = super::classify::progress_bar("accounts scored");
-        let mut results = Vec::with_capacity(accounts.len());
-        for path in &accounts {
-            let result = score_one(&mut client, path, &args, &overrides, &options).await;
-            bar.inc(1);
-            if let Err(error) = &result {
-                bar.suspend(|| eprintln!("error: {}: {error:#}", path.display()));
-            }
-            results.push((path.clone(), result));
-        }
-        bar.finish_and_clear();
-        anyhow::Ok(results)
-    })?;
+    let results = score_all(&accounts, &args, &overrides, &options)?;
 
     let stdout = io::stdout();
     let mut out = stdout.lock();

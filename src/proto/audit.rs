@@ -20,7 +20,14 @@ pub(crate) fn timestamp(date: DateTime<Utc>) -> Timestamp {
 }
 
 /// `None` for a timestamp chrono cannot represent.
+/// Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range of
+/// protobuf's `Timestamp`, outside of which date arithmetic stops making sense.
+const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
 pub(crate) fn datetime(ts: &Timestamp) -> Option<DateTime<Utc>> {
+    if !TIMESTAMP_SECONDS.contains(&ts.seconds) {
+        return None;
+    }
     DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).ok()?)
 }
 
@@ -110,6 +117,16 @@ pub fn timeline_request(timeline: &Timeline, options: &AuditOptions) -> v1::Scor
     }
 }
 
+/// Checks a timeline and its options as the server's `ScoreTimeline` does, so
+/// that an in-process audit accepts exactly what a server accepts. `Err` is
+/// the server's message, naming the field (`tweets[3].text: empty text`).
+pub fn check_timeline(timeline: &Timeline, options: &AuditOptions) -> Result<(), String> {
+    let request = timeline_request(timeline, options);
+    crate::server::validate::timeline_request(&request, crate::server::MAX_TIMELINE_TWEETS)
+        .map_err(|status| status.message().to_owned())?;
+    timeline_from_request(request, options.as_of).map(|_| ()).map_err(|(field, reason)| format!("{field}: {reason}"))
+}
+
 /// What the server makes of a (validated) request.
 pub(crate) fn timeline_from_request(
     request: v1::ScoreTimelineRequest,
@@ -118,11 +135,13 @@ pub(crate) fn timeline_from_request(
     let bad = |field: &str, reason: &str| (field.to_owned(), reason.to_owned());
     let profile = request.profile.unwrap_or_default();
     let created_at = match &profile.created_at {
-        Some(ts) => Some(datetime(ts).ok_or_else(|| bad("profile.created_at", "not a valid timestamp"))?),
+        Some(ts) => {
+            Some(datetime(ts).ok_or_else(|| bad("profile.created_at", "not a valid timestamp (years 1 to 9999)"))?)
+        }
         None => None,
     };
     let as_of = match &request.as_of {
-        Some(ts) => datetime(ts).ok_or_else(|| bad("as_of", "not a valid timestamp"))?,
+        Some(ts) => datetime(ts).ok_or_else(|| bad("as_of", "not a valid timestamp (years 1 to 9999)"))?,
         None => now,
     };
     let lang = match request.locale.to_ascii_lowercase().split(['-', '_']).next().unwrap_or_default() {
@@ -145,12 +164,13 @@ pub(crate) fn timeline_from_request(
     thresholds.validate().map_err(|(field, reason)| (format!("thresholds.{field}"), reason))?;
     let mut tweets = Vec::with_capacity(request.tweets.len());
     for (i, tweet) in request.tweets.into_iter().enumerate() {
-        let created_at = match &tweet.created_at {
-            Some(ts) => {
-                Some(datetime(ts).ok_or_else(|| bad(&format!("tweets[{i}].created_at"), "not a valid timestamp"))?)
-            }
-            None => None,
-        };
+        let created_at =
+            match &tweet.created_at {
+                Some(ts) => Some(datetime(ts).ok_or_else(|| {
+                    bad(&format!("tweets[{i}].created_at"), "not a valid timestamp (years 1 to 9999)")
+                })?),
+                None => None,
+            };
         let kind = v1::TweetKind::try_from(tweet.kind).map(TweetKind::from).unwrap_or_default();
         tweets.push(TimelineTweet { id: tweet.id, text: tweet.text, created_at, kind });
     }

@@ -44,4 +44,4 @@ impl TryFrom<v1::Category> for Label {
 
 pub(crate) mod audit;
 
-pub use audit::{report_from_proto, report_to_proto, timeline_request};
+pub use audit::{check_timeline, report_from_proto, report_to_proto, timeline_request};
