@@ -461,3 +461,79 @@ async fn sigkill_during_retrain_never_leaves_a_broken_active_model() {
     }
     assert!(cut >= 1, "no retrain was interrupted: the kills came too late");
 }
+
+/// Health of one service of `server`.
+async fn health_of(server: &ServerProcess, service: &str) -> tonic_health::pb::health_check_response::ServingStatus {
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let channel =
+        tonic::transport::Channel::from_shared(server.addr.clone()).expect("uri").connect().await.expect("connect");
+    let request = HealthCheckRequest { service: service.into() };
+    HealthClient::new(channel).check(request).await.expect("health").into_inner().status()
+}
+
+/// A server whose data directory cannot be used still classifies and audits
+/// with its model, says why in its log, and reports the Trainer NOT_SERVING
+/// (#14: it used to refuse to start).
+async fn check_serves_without_trainer(server: ServerProcess, reason: &str) {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let log = log_of(&server);
+    assert!(
+        log.lines().any(|l| l.contains("WARN") && l.contains("data directory cannot be used") && l.contains(reason)),
+        "no warning naming {reason:?} in {log}"
+    );
+    let builtin = Model::embedded_default().expect("built-in model");
+    assert_eq!(serving(&server).await, builtin.id());
+    let mut client = Client::connect(&server.addr).await.expect("client");
+    let timeline = tweetguide::audit::Timeline {
+        profile: tweetguide::audit::Profile { handle: "boulangerie".into(), ..Default::default() },
+        tweets: (0..6)
+            .map(|i| tweetguide::audit::TimelineTweet {
+                id: i.to_string(),
+                text: format!("Notre pain numéro {i} sort du four, venez le goûter"),
+                created_at: None,
+                kind: tweetguide::audit::TweetKind::Original,
+            })
+            .collect(),
+    };
+    let options = tweetguide::audit::AuditOptions::new(chrono::Utc::now(), tweetguide::corpus::Lang::Fr);
+    let report = client.score_timeline(&timeline, &options).await.expect("audit");
+    assert_eq!(report.guidelines.len(), 5);
+    assert_eq!(health_of(&server, "tweetguide.v1.Classifier").await, ServingStatus::Serving);
+    assert_eq!(health_of(&server, "tweetguide.v1.Auditor").await, ServingStatus::Serving);
+    assert_eq!(health_of(&server, "tweetguide.v1.Trainer").await, ServingStatus::NotServing);
+    let refused = add(&server, &batch("Nowhere to store", 2, 80)).await.expect_err("no Trainer");
+    assert_eq!(refused.code(), Code::Unimplemented, "{refused:?}");
+    assert!(server.signal_and_wait("TERM").success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_data_directory_still_classifies_and_audits() {
+    // A corrupt example database: left as it is, for whoever repairs it.
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("examples.sqlite");
+    let garbage = b"not a database: these bytes were never written by SQLite, and they never will be".repeat(64);
+    std::fs::write(&db, &garbage).expect("write");
+    check_serves_without_trainer(start(dir.path()), "example database").await;
+    assert_eq!(std::fs::read(&db).expect("read"), garbage, "the damaged file is untouched");
+
+    // A data directory path that is a file.
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").expect("write");
+    check_serves_without_trainer(start(&file), "cannot create data directory").await;
+
+    // A read-only data directory (as nobody when running as root, who could
+    // write anyway).
+    let read_only = tempfile::tempdir().expect("dir");
+    std::fs::set_permissions(read_only.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let server = if running_as_root() {
+        chown_tree(read_only.path(), NOBODY);
+        start_as_nobody(read_only.path())
+    } else {
+        start(read_only.path())
+    };
+    check_serves_without_trainer(server, "model versions").await;
+
+    // A full disk: the first start cannot write the built-in model's file.
+    let full = tempfile::tempdir().expect("dir");
+    check_serves_without_trainer(start_with_file_size_limit(full.path(), 64 * 1024), "disk is full").await;
+}

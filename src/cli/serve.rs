@@ -11,7 +11,7 @@ use clap::Args;
 use clap::builder::TypedValueParser;
 use tracing::{info, warn};
 use tweetguide::server::{self, ActiveModel, AdminToken, RetrainBase, ServerOptions, Services, TrainerState};
-use tweetguide::store::{ModelRegistry, SqliteStore};
+use tweetguide::store::{ModelRegistry, SqliteStore, StoreError};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -142,36 +142,82 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     }
 }
 
-/// Opens the data directory: examples, versions, token.
+/// Loads the model and opens the data directory: examples, versions,
+/// token. An unreadable model, or damaged model versions, stop the server; a
+/// data directory that cannot be written (read-only, full) or a corrupt
+/// example database leave Classify and ScoreTimeline served, without the
+/// Trainer, and the log says why.
 fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
-    let dir = data_dir(args.data_dir.as_ref())?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
     let model = super::load_model(args.model.as_ref())?;
     let base = RetrainBase::new(Arc::new(model.clone())).map_err(anyhow::Error::msg)?;
+    let dir = match data_dir(args.data_dir.as_ref()).and_then(|dir| {
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        Ok(dir)
+    }) {
+        Ok(dir) => dir,
+        Err(error) => return Ok(without_trainer(model, &error)),
+    };
     let initial = match args.model {
         Some(_) => tweetguide::store::Initial::File(&model),
         None => tweetguide::store::Initial::Builtin(&model),
     };
-    let (registry, active) = ModelRegistry::open(&dir.join("models"), args.keep_models, initial)
-        .with_context(|| format!("cannot open model versions in {}", dir.display()))?;
-    let store = SqliteStore::open(&dir.join("examples.sqlite"))
-        .with_context(|| format!("cannot open the example database in {}", dir.display()))?;
+    let (registry, active) = match ModelRegistry::open(&dir.join("models"), args.keep_models, initial) {
+        Ok(opened) => opened,
+        // Damaged versions stop the server: serving the built-in model in
+        // their place would change every answer without anyone asking.
+        Err(
+            error @ (StoreError::Manifest { .. }
+            | StoreError::NoUsableVersion { .. }
+            | StoreError::Model { .. }
+            | StoreError::UnknownVersion(_)),
+        ) => return Err(anyhow::Error::new(error).context(format!("cannot open model versions in {}", dir.display()))),
+        // A folder that cannot be written (read-only, full): serve without it.
+        Err(error) => {
+            let error = anyhow::Error::new(error).context(format!("cannot open model versions in {}", dir.display()));
+            return Ok(without_trainer(model, &error));
+        }
+    };
+    // From here on the registry's active version is what is served.
+    let store = match SqliteStore::open(&dir.join("examples.sqlite"))
+        .with_context(|| format!("cannot open the example database in {}", dir.display()))
+    {
+        Ok(store) => store,
+        Err(error) => return Ok(without_trainer(active, &error)),
+    };
     let token = match std::env::var("TWEETGUIDE_ADMIN_TOKEN") {
         Ok(token) if !token.trim().is_empty() => {
             info!("Trainer token taken from TWEETGUIDE_ADMIN_TOKEN");
             AdminToken::new(&token)
         }
         _ => {
-            let token = AdminToken::generate().context("cannot generate an admin token")?;
-            let path = token.write_to(&dir).context("cannot write the admin token file")?;
-            info!(path = %path.display(), "Trainer token generated (readable by this user only)");
-            token
+            let written = AdminToken::generate()
+                .context("cannot generate an admin token")
+                .and_then(|token| Ok((token.write_to(&dir).context("cannot write the admin token file")?, token)));
+            match written {
+                Ok((path, token)) => {
+                    info!(path = %path.display(), "Trainer token generated (readable by this user only)");
+                    token
+                }
+                Err(error) => return Ok(without_trainer(active, &error)),
+            }
         }
     };
     let model = Arc::new(ActiveModel::new(active));
     let trainer = TrainerState::new(Arc::clone(&model), Arc::new(store), Arc::new(registry), base);
     info!(data_dir = %dir.display(), "data directory ready");
     Ok(Services { model, trainer: Some((Arc::new(trainer), token)) })
+}
+
+/// Classification and audits with `model`, no Trainer: what a server can
+/// still do when its data directory cannot be used. The reason is logged;
+/// health reports the Trainer service as NOT_SERVING.
+fn without_trainer(model: tweetguide::model::Model, error: &anyhow::Error) -> Services {
+    warn!(
+        error = format!("{error:#}"),
+        model = model.id(),
+        "the data directory cannot be used: serving Classify and ScoreTimeline without the Trainer"
+    );
+    Services::read_only(model)
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {

@@ -196,6 +196,8 @@ pub async fn serve(
     });
     if trainer.is_some() {
         health.set_serving::<TrainerServer<TrainerService>>().await;
+    } else {
+        health.set_not_serving::<TrainerServer<TrainerService>>().await;
     }
     // Without TCP_NODELAY, a multi-frame answer waits ~40 ms for the
     // client's delayed ACK (Nagle): every batch call would take 44 ms.
