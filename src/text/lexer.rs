@@ -61,6 +61,21 @@ pub(crate) fn is_emoji(c: char) -> bool {
         | 0x2190..=0x21FF | 0x1F004 | 0x1F0CF | 0x1F170..=0x1F251)
 }
 
+/// The symbol a precomposed one is drawn on: "↚" (U+219A) is "←" with a
+/// stroke, which text in decomposed form writes as "←" plus a combining
+/// mark the lexer skips; both give "←".
+fn base_symbol(c: char) -> char {
+    let mut base = c;
+    let mut first = true;
+    unicode_normalization::char::decompose_canonical(c, |part| {
+        if first {
+            base = part;
+            first = false;
+        }
+    });
+    base
+}
+
 /// The lexer: an iterator of tokens over one tweet.
 pub(crate) struct Lexer<'a> {
     text: &'a str,
@@ -154,7 +169,10 @@ impl<'a> Lexer<'a> {
                 (Some(a), Some(next)) if is_apostrophe(a) && next.is_alphabetic() && !is_apostrophe(next) => {
                     let head = &self.text[start..self.pos];
                     self.pos += a.len_utf8();
-                    if ELISIONS.iter().any(|e| head.eq_ignore_ascii_case(e)) {
+                    // Folded, so that an accented head elides like its
+                    // plain spelling ("ç'a" like "c'a").
+                    let folded = super::normalize::fold(head);
+                    if ELISIONS.contains(&folded.as_str()) {
                         start = self.pos;
                     }
                 }
@@ -204,7 +222,7 @@ impl<'a> Iterator for Lexer<'a> {
                 c if is_word_char(c) && !is_combining_mark(c) => return Some(self.word()),
                 c if is_emoji(c) => {
                     self.pos += c.len_utf8();
-                    return Some(Token::Emoji(c));
+                    return Some(Token::Emoji(base_symbol(c)));
                 }
                 c => self.pos += c.len_utf8(),
             }
@@ -235,6 +253,21 @@ mod tests {
             lex("L'équipe qu’on aime, jusqu'à aujourd'hui"),
             vec![Word("équipe"), Word("on"), Word("aime"), Word("à"), Word("aujourd'hui")]
         );
+    }
+
+    /// Found by the property test: an accented head did not elide.
+    #[test]
+    fn accented_elisions_elide_like_plain_ones() {
+        assert_eq!(lex("ç'a été"), vec![Word("a"), Word("été")]);
+        assert_eq!(lex("Ç`a"), lex("C`a"));
+    }
+
+    /// Found by the property test: NFC and NFD arrows gave different tokens.
+    #[test]
+    fn precomposed_symbols_lex_like_their_decomposed_form() {
+        assert_eq!(lex("\u{219A}"), vec![Emoji('←')]);
+        assert_eq!(lex("\u{2190}\u{0338}"), vec![Emoji('←')]);
+        assert_eq!(lex("\u{2190}"), vec![Emoji('←')]);
     }
 
     #[test]
