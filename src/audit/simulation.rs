@@ -177,6 +177,10 @@ fn simulate(
     if targets.is_empty() {
         return None;
     }
+    // The tweets that fill a timeline of each label: those of the others.
+    let others: [Vec<usize>; Label::COUNT] = std::array::from_fn(|c| {
+        Label::ALL.into_iter().filter(|l| l.index() != c).flat_map(|l| by_label[l.index()].iter().copied()).collect()
+    });
     let thresholds = Thresholds::default();
     let mut rng = SplitMix64(options.seed);
     let mut outcomes = Vec::with_capacity(options.timelines.min(1 << 16));
@@ -189,10 +193,8 @@ fn simulate(
         };
         let size = (SIZES.0.ln() + rng.unit() * (SIZES.1.ln() - SIZES.0.ln())).exp().round() as usize;
         let of_label = ((rng.unit() * MAX_SHARE) * size as f64).round() as usize;
-        let others: Vec<usize> =
-            Label::ALL.into_iter().filter(|&l| l != label).flat_map(|l| by_label[l.index()].iter().copied()).collect();
         drawn.clear();
-        let own = &by_label[label.index()];
+        let (own, others) = (&by_label[label.index()], &others[label.index()]);
         drawn.extend((0..of_label).map(|_| own[rng.below(own.len())]));
         drawn.extend((of_label..size).map(|_| others[rng.below(others.len())]));
         let truth = of_label as f64 / size as f64;

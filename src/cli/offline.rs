@@ -12,18 +12,26 @@ use tweetguide::corpus::real::{RealCorpus, RealTweet};
 use tweetguide::corpus::{self, DefaultCorpus, LabelledTweet, Lang, Rules};
 use tweetguide::model::{CalibrationFigures, Metrics, Model, Priors, Recipe};
 
+/// Where the real labelled tweets are: the labels in the repository, the
+/// texts in the shared data set beside it.
 #[derive(Debug, Args)]
-pub struct TrainArgs {
-    /// Folder of the hand-written corpus: `train.jsonl` and `everyday.jsonl`
-    /// for training, `test.jsonl` held out.
-    #[arg(long, default_value = "training-data")]
-    data: PathBuf,
+pub struct RealTweetsArgs {
     /// The real labelled tweets: ids, labels and splits.
     #[arg(long, default_value = "training-data/real/labels.jsonl")]
     real_labels: PathBuf,
     /// Folder of the real tweets' texts (the shared data set the labels point into).
     #[arg(long, default_value = "../shared/data/real-tweets")]
     real_tweets: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Folder of the hand-written corpus: `train.jsonl` and `everyday.jsonl`
+    /// for training, `test.jsonl` held out.
+    #[arg(long, default_value = "training-data")]
+    data: PathBuf,
+    #[command(flatten)]
+    real: RealTweetsArgs,
     /// Train on the hand-written corpus alone (no real tweets, no EM).
     #[arg(long)]
     no_real: bool,
@@ -93,12 +101,9 @@ pub struct EvaluateArgs {
     /// Folder holding the hand-written held-out `test.jsonl` (without `--data`).
     #[arg(long, default_value = "training-data")]
     corpus: PathBuf,
-    /// The real labelled tweets (without `--data`).
-    #[arg(long, default_value = "training-data/real/labels.jsonl")]
-    real_labels: PathBuf,
-    /// Folder of the real tweets' texts (without `--data`).
-    #[arg(long, default_value = "../shared/data/real-tweets")]
-    real_tweets: PathBuf,
+    // The real tweets, read only without `--data`.
+    #[command(flatten)]
+    real: RealTweetsArgs,
     /// The hand-written held-out set only (without `--data`).
     #[arg(long)]
     no_real: bool,
@@ -137,9 +142,9 @@ fn load_real(labels: &Path, texts: &Path) -> anyhow::Result<RealCorpus> {
 
 pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if !args.no_real {
-        check_real_texts(&args.real_labels, &args.real_tweets)?;
+        check_real_texts(&args.real.real_labels, &args.real.real_tweets)?;
     }
-    let real = (!args.no_real).then_some((args.real_labels.as_path(), args.real_tweets.as_path()));
+    let real = (!args.no_real).then_some((args.real.real_labels.as_path(), args.real.real_tweets.as_path()));
     let corpus = DefaultCorpus::load(&args.data, real)?;
     // Each flag given replaces the default recipe's value.
     let defaults = Recipe::default();
@@ -204,15 +209,15 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
                 corpus::read_jsonl(&args.corpus.join(corpus::HAND_WRITTEN_HELD_OUT_FILE), Rules::CORPUS)?;
             let real = if args.no_real {
                 Vec::new()
-            } else if !args.real_tweets.is_dir() {
+            } else if !args.real.real_tweets.is_dir() {
                 eprintln!(
                     "note: {} is not a folder, so the real held-out split is skipped: its texts live in the \
                      shared data set (../shared/data/real-tweets beside the repository); pass --real-tweets DIR",
-                    args.real_tweets.display()
+                    args.real.real_tweets.display()
                 );
                 Vec::new()
             } else {
-                load_real(&args.real_labels, &args.real_tweets)?.test
+                load_real(&args.real.real_labels, &args.real.real_tweets)?.test
             };
             let real_test = RealCorpus::tweets(&real);
             EvaluationReport::new(

@@ -106,29 +106,10 @@ fn file_stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".to_owned())
 }
 
-/// Reads one account and audits it on the server.
-async fn score_remote(
-    client: &mut Client,
-    path: &Path,
-    args: &ScoreArgs,
-    overrides: &ProfileOverrides,
-    options: &AuditOptions,
-) -> anyhow::Result<Report> {
-    let timeline: Timeline = timeline_files::read_timeline(path, args.format, overrides)?;
-    Ok(client.score_timeline(&timeline, options).await?)
-}
-
-/// Reads one account and audits it in-process, refusing what a server would.
-fn score_local(
-    model: &Model,
-    path: &Path,
-    args: &ScoreArgs,
-    overrides: &ProfileOverrides,
-    options: &AuditOptions,
-) -> anyhow::Result<Report> {
-    let timeline: Timeline = timeline_files::read_timeline(path, args.format, overrides)?;
-    check_timeline(&timeline, options).map_err(|reason| anyhow::anyhow!("invalid timeline: {reason}"))?;
-    Ok(audit::audit(model, &timeline, options))
+/// Audits one account in-process, refusing what a server would.
+fn audit_local(model: &Model, timeline: &Timeline, options: &AuditOptions) -> anyhow::Result<Report> {
+    check_timeline(timeline, options).map_err(|reason| anyhow::anyhow!("invalid timeline: {reason}"))?;
+    Ok(audit::audit(model, timeline, options))
 }
 
 /// Scores every account, in-process or through the server, reporting
@@ -148,11 +129,12 @@ fn score_all(
         }
         results.push((path.clone(), result));
     };
+    let read = |path: &Path| timeline_files::read_timeline(path, args.format, overrides);
     match &args.addr {
         None => {
             let model = super::load_model(args.model.as_ref())?;
             for path in accounts {
-                record(path, score_local(&model, path, args, overrides, options));
+                record(path, read(path).map_err(Into::into).and_then(|t| audit_local(&model, &t, options)));
             }
         }
         Some(addr) => {
@@ -160,7 +142,11 @@ fn score_all(
             runtime.block_on(async {
                 let mut client = Client::connect_with(addr, args.tls.config(addr)?.as_ref()).await?;
                 for path in accounts {
-                    record(path, score_remote(&mut client, path, args, overrides, options).await);
+                    let result = match read(path) {
+                        Ok(timeline) => client.score_timeline(&timeline, options).await.map_err(Into::into),
+                        Err(error) => Err(error.into()),
+                    };
+                    record(path, result);
                 }
                 anyhow::Ok(())
             })?;

@@ -163,18 +163,19 @@ fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
     };
     let (registry, active) = match ModelRegistry::open(&dir.join("models"), args.keep_models, initial) {
         Ok(opened) => opened,
-        // Damaged versions stop the server: serving the built-in model in
-        // their place would change every answer without anyone asking.
-        Err(
-            error @ (StoreError::Manifest { .. }
-            | StoreError::NoUsableVersion { .. }
-            | StoreError::Model { .. }
-            | StoreError::UnknownVersion(_)),
-        ) => return Err(anyhow::Error::new(error).context(format!("cannot open model versions in {}", dir.display()))),
-        // A folder that cannot be written (read-only, full): serve without it.
         Err(error) => {
+            // Damaged versions stop the server: serving the built-in model in
+            // their place would change every answer without anyone asking. A
+            // folder that cannot be written (read-only, full) is served without.
+            let damaged = matches!(
+                error,
+                StoreError::Manifest { .. }
+                    | StoreError::NoUsableVersion { .. }
+                    | StoreError::Model { .. }
+                    | StoreError::UnknownVersion(_)
+            );
             let error = anyhow::Error::new(error).context(format!("cannot open model versions in {}", dir.display()));
-            return Ok(without_trainer(model, &error));
+            return if damaged { Err(error) } else { Ok(without_trainer(model, &error)) };
         }
     };
     // From here on the registry's active version is what is served.

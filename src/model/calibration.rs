@@ -222,7 +222,8 @@ pub fn expected_calibration_error(pairs: impl IntoIterator<Item = (Label, ClassW
     let mut count = vec![0usize; bins];
     let mut n = 0usize;
     for (label, p) in pairs {
-        let best = Scorer::best(&p.map(|v| v.max(f64::MIN_POSITIVE).ln()));
+        // The arg max, ties broken by the labelling precedence.
+        let best = Scorer::best(&p);
         let top = p[best.index()];
         let bin = ((top * bins as f64) as usize).min(bins - 1);
         confidence[bin] += top;

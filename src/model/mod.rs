@@ -322,8 +322,7 @@ impl Model {
             .length_norm(t.length_norm)
             .tokenizer(self.info.tokenizer.clone())
             .check()?;
-        let known = |feature: &str| self.statistics.features.binary_search_by(|f| (**f).cmp(feature)).is_ok();
-        let added = train::example_statistics(examples, known, &params)?;
+        let added = train::example_statistics(examples, |f| self.knows(f), &params)?;
         let statistics = self.statistics.merged(&added);
         let held_apart = self.held_apart.joined(&self.examples_out_of_fold(examples, &params)?);
         let mut info = self.info.clone();
@@ -344,6 +343,11 @@ impl Model {
         Model::assemble(info, statistics, held_apart, held_out)
     }
 
+    /// Whether `feature` is in this model's vocabulary.
+    fn knows(&self, feature: &str) -> bool {
+        self.statistics.features.binary_search_by(|f| (**f).cmp(feature)).is_ok()
+    }
+
     /// Predictions on each example by this model plus the other examples
     /// (5 folds, dealt in order): how the retrained model does on tweets it
     /// has not seen, for the calibration to be refitted on.
@@ -357,13 +361,12 @@ impl Model {
             return Ok(HeldApartSample::default());
         }
         let t = &self.info.training;
-        let known = |feature: &str| self.statistics.features.binary_search_by(|f| (**f).cmp(feature)).is_ok();
         let mut pairs = Vec::with_capacity(examples.len());
         let mut scratch = ScoreScratch::default();
         for fold in 0..FOLDS {
             let (held, kept): (Vec<_>, Vec<_>) = examples.iter().enumerate().partition(|(i, _)| i % FOLDS == fold);
             let kept: Vec<LabelledTweet> = kept.into_iter().map(|(_, t)| t.clone()).collect();
-            let statistics = self.statistics.merged(&train::example_statistics(&kept, known, params)?);
+            let statistics = self.statistics.merged(&train::example_statistics(&kept, |f| self.knows(f), params)?);
             let scorer = statistics.scorer(t.alpha, t.priors, params.tokenizer());
             pairs.extend(held.into_iter().map(|(_, tweet)| {
                 let (lp, evidence) = scorer.raw_log_probabilities(&tweet.text, &mut scratch);

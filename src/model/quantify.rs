@@ -199,12 +199,13 @@ impl Quantifier {
         let rows: Vec<(Label, [f64; J])> = sample
             .triples()
             .map(|(label, lp, evidence)| {
+                let predicted = Scorer::best(&lp).index();
                 let mut joint = [0.0; J];
-                joint[Scorer::best(&lp).index()] = 1.0;
+                joint[predicted] = 1.0;
                 if probabilistic {
                     joint[K..].copy_from_slice(&calibration.apply(&lp, evidence));
                 } else {
-                    joint[K + Scorer::best(&lp).index()] = 1.0;
+                    joint[K + predicted] = 1.0;
                 }
                 (label, joint)
             })
