@@ -88,7 +88,7 @@ async fn invalid_requests_name_the_field() {
     let cases = [
         (far_future, "as_of: not a valid timestamp"),
         (far_past, "tweets[0].created_at: not a valid timestamp"),
-        (too_many, "tweets: 3201 tweets"),
+        (too_many, "tweets: more than 3200 in one message"),
         (request(vec![dated(0, "ok", 1), dated(1, "", 2)]), "tweets[1].text: empty text"),
         (bad_threshold, "thresholds.political_warn"),
         (bad_locale, "locale"),

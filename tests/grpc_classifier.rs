@@ -101,7 +101,10 @@ async fn limits_give_invalid_argument_naming_field_and_index() {
         (request(vec![tweet("a", "ok"), tweet("b", "   ")]), "tweets[1].text: empty text"),
         (request(vec![tweet("a", "é".repeat(25_001))]), "tweets[0].text: 25001 characters"),
         (request(vec![tweet("x".repeat(300), "ok")]), "tweets[0].id"),
-        (request((0..=MAX_TWEETS_PER_MESSAGE).map(|i| tweet(i.to_string(), "hi")).collect()), "10001 tweets"),
+        (
+            request((0..=MAX_TWEETS_PER_MESSAGE).map(|i| tweet(i.to_string(), "hi")).collect()),
+            "tweets: more than 10000",
+        ),
         (request(vec![]), "tweets: no tweet given"),
         (ClassifyRequest { tweets: vec![tweet("a", "ok")], top_features: Some(21) }, "top_features"),
     ];
@@ -159,7 +162,7 @@ async fn oversize_messages_are_refused_and_the_server_carries_on() {
     let big = request((0..2_000).map(|i| tweet(i.to_string(), "x".repeat(200))).collect());
     assert!(big.encoded_len() > 256 * 1024);
     let status = classify_error(&server, big.clone()).await;
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     assert!(status.message().contains("too large"), "{:?}", status.message());
 
     // Streams get the same answer, naming the chunk.
@@ -171,7 +174,7 @@ async fn oversize_messages_are_refused_and_the_server_carries_on() {
     let mut answers = client.classify_stream(rx).await.expect("open stream");
     assert_eq!(answers.message().await.expect("first chunk").expect("answer").predictions.len(), 1);
     let status = answers.message().await.expect_err("second chunk too big");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     assert!(status.message().starts_with("chunk 1:"), "{:?}", status.message());
 
     let ok = client.classify(vec![tweet("after", "still here?")], None).await.expect("server carries on");

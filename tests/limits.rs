@@ -59,13 +59,13 @@ async fn tweets_per_message_follow_the_operators_limit() {
     client.classify(request(tweets(5))).await.expect("at the limit");
     let status = client.classify(request(tweets(6))).await.expect_err("over the limit");
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(status.message(), "tweets: 6 tweets, over the limit of 5 per message");
+    assert_eq!(status.message(), "tweets: more than 5 in one message, over the limit of 5 per message");
 
     let chunks = vec![request(tweets(5)), request(tweets(6))];
     let mut answers = client.classify_stream(tokio_stream::iter(chunks)).await.expect("stream").into_inner();
     assert_eq!(answers.message().await.expect("first chunk").expect("answer").predictions.len(), 5);
     let status = answers.message().await.expect_err("second chunk is over the limit");
-    assert_eq!(status.message(), "chunk 1: tweets: 6 tweets, over the limit of 5 per message");
+    assert_eq!(status.message(), "chunk 1: tweets: more than 5 in one message, over the limit of 5 per message");
 }
 
 #[tokio::test]
@@ -330,4 +330,173 @@ async fn a_retrain_outlives_its_callers_deadline_and_stays_alone() {
         assert!(Instant::now() < deadline, "the retrain never finished");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+// What a caller without a token could make the server hold, before the
+// message budget and the accept loop bounded it (issue "hardening, round 2").
+// Each attack runs against the real binary; its memory is read from /proc.
+
+#[path = "../examples/siege/attacks.rs"]
+mod attacks;
+
+const TOKEN: (&str, &str) = ("TWEETGUIDE_ADMIN_TOKEN", "limits-test-admin-token");
+
+fn pid_and_addr(server: &ServerProcess) -> (u32, std::net::SocketAddr) {
+    let addr = server.addr.trim_start_matches("http://").parse().expect("socket address");
+    (server.child.id(), addr)
+}
+
+/// Before: each of these calls was decoded into 8 million `Tweet`s, 668 MiB.
+#[tokio::test]
+async fn a_message_of_millions_of_empty_entries_is_refused_before_it_is_decoded() {
+    let server = ServerProcess::start(&[], &[TOKEN]);
+    let (pid, addr) = pid_and_addr(&server);
+    let outcomes = attacks::empty_entries(addr, 4).await;
+    for (code, message) in &outcomes {
+        assert_eq!(code, "3", "{message}");
+        assert_eq!(message, "tweets: more than 10000 in one message, over the limit of 10000 per message");
+    }
+    let peak = attacks::peak_rss_mib(pid);
+    assert!(peak < 200.0, "peak memory {peak:.0} MiB");
+    let polite = attacks::polite_caller(addr, 10, Duration::from_millis(200)).await;
+    assert!(polite.errors.is_empty() && !polite.latencies.is_empty(), "{:?}", polite.errors);
+}
+
+/// Before: 2 x 16 streams of nearly 16 MiB, all buffered until the deadline (512 MiB).
+#[tokio::test]
+async fn partial_uploads_hold_no_more_than_a_connections_share() {
+    let server = ServerProcess::start(&[], &[TOKEN]);
+    let (pid, addr) = pid_and_addr(&server);
+    let held = attacks::partial_uploads(addr, 2, 16).await;
+    assert!(!held.refused.is_empty(), "no call was refused");
+    for (code, message) in &held.refused {
+        assert_eq!(code, "8", "{message}");
+        assert!(message.contains("this connection's calls hold"), "{message}");
+    }
+    let polite = attacks::polite_caller(addr, 10, Duration::from_millis(300)).await;
+    assert!(polite.errors.is_empty(), "{:?}", polite.errors);
+    let peak = attacks::peak_rss_mib(pid);
+    assert!(peak < 160.0, "peak memory {peak:.0} MiB");
+    drop(held);
+}
+
+/// Before: unread answers stayed in memory as long as the connection lived.
+#[tokio::test]
+async fn unread_answers_are_bounded_and_dropped_at_the_deadline() {
+    let server = ServerProcess::start(&[], &[TOKEN]);
+    let (pid, addr) = pid_and_addr(&server);
+    let mut held = attacks::unread_answers(addr, 1, 48, 10_000, Some("3S")).await;
+    let (send, answers) = held.pop().expect("one connection");
+    // While the answers sit unread, the connection's share is full: its new
+    // calls are refused, others' are not.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let polite = attacks::polite_caller(addr, 10, Duration::from_millis(300)).await;
+    assert!(polite.errors.is_empty(), "{:?}", polite.errors);
+    let peak = attacks::peak_rss_mib(pid);
+    assert!(peak < 160.0, "peak memory {peak:.0} MiB");
+    // Past the deadline, whatever the client had not read is gone: reading
+    // now gets the first slices, then DEADLINE_EXCEEDED (or the refusal).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // All at once: they share the connection's receive window.
+    let outcomes = futures_util::future::join_all(answers.into_iter().map(|answer| async move {
+        match answer.await {
+            Ok(response) => attacks::grpc_outcome(response).await,
+            Err(error) => ("reset".to_owned(), error.to_string()),
+        }
+    }))
+    .await;
+    let mut codes = std::collections::BTreeMap::<String, usize>::new();
+    for (code, _) in outcomes {
+        *codes.entry(code).or_default() += 1;
+    }
+    assert_eq!(codes.get("0"), None, "{codes:?}");
+    assert!(codes.get("4").is_some_and(|&n| n >= 1), "{codes:?}");
+    assert_eq!(codes.values().sum::<usize>(), 48, "{codes:?}");
+    // The share is free again: the same connection is served.
+    let mut send = send.ready().await.expect("ready");
+    let message = attacks::grpc_frame(&attacks::classify_request(3).encode_to_vec());
+    let (answer, mut body) = send.send_request(attacks::call_headers(addr, "Classify", None), false).expect("send");
+    body.send_data(message, true).expect("body");
+    let (code, message) = attacks::grpc_outcome(answer.await.expect("answer")).await;
+    assert_eq!(code, "0", "{message}");
+}
+
+/// Before: silent connections were never closed; at the descriptor limit
+/// they locked every new client out, and the accept loop spun silently.
+#[tokio::test]
+async fn silent_connections_make_room_time_out_and_do_not_delay_shutdown() {
+    let server = ServerProcess::start(&["--max-connections", "20", "--handshake-timeout", "2s"], &[TOKEN]);
+    let (_, addr) = pid_and_addr(&server);
+    let mut silent = attacks::silent_connections(addr, 60).await;
+    assert_eq!(silent.len(), 60);
+    // A real client still gets in: the oldest silent connection makes room.
+    let polite = attacks::polite_caller(addr, 10, Duration::from_millis(200)).await;
+    assert!(polite.errors.is_empty() && !polite.latencies.is_empty(), "{:?}", polite.errors);
+    // The silent ones are closed, by eviction or by the handshake timeout.
+    let started = Instant::now();
+    for socket in &mut silent {
+        // The server's own SETTINGS may come first; then the end.
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut buffer = [0u8; 1024];
+            while let Ok(n) = tokio::io::AsyncReadExt::read(socket, &mut buffer).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        });
+        assert!(closed.await.is_ok(), "a silent connection is still open");
+    }
+    assert!(started.elapsed() < Duration::from_secs(5), "closed after {:?}", started.elapsed());
+    let log = server.log.lock().expect("log").join("\n");
+    assert!(log.contains("connection limit reached"), "{log}");
+
+    // Silent connections do not hold a shutdown for the grace period.
+    let _more = attacks::silent_connections(addr, 10).await;
+    let stopping = Instant::now();
+    let status = server.signal_and_wait("TERM");
+    assert!(status.success(), "{status}");
+    assert!(stopping.elapsed() < Duration::from_secs(5), "stopped after {:?}", stopping.elapsed());
+}
+
+/// Before: with no descriptor left, `accept` failed in a tight loop, at 60%
+/// of a core, with nothing in the log.
+#[tokio::test]
+async fn accept_errors_back_off_and_are_logged() {
+    let server = ServerProcess::start_with(&["--handshake-timeout", "3s"], &[TOKEN], |command| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit { rlim_cur: 64, rlim_max: 64 };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    });
+    let (pid, addr) = pid_and_addr(&server);
+    let cpu_before = cpu_seconds(pid);
+    let silent = attacks::silent_connections(addr, 100).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let busy = cpu_seconds(pid) - cpu_before;
+    assert!(busy < 0.5, "the server used {busy:.2} s of CPU in 2 s while out of descriptors");
+    let log = server.log.lock().expect("log").join("\n");
+    assert!(log.contains("cannot accept connections; retrying after a pause"), "{log}");
+    // Once the silent connections time out, clients are served again.
+    drop(silent);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let polite = attacks::polite_caller(addr, 10, Duration::from_millis(200)).await;
+    assert!(polite.errors.is_empty() && !polite.latencies.is_empty(), "{:?}", polite.errors);
+}
+
+/// User and system CPU time of a process so far, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
+    // SAFETY: sysconf has no preconditions.
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
 }

@@ -45,9 +45,7 @@ impl AuditorService {
             timeline_from_request(request, Utc::now()).map_err(|(field, reason)| validate::invalid(field, reason))?;
         let model = self.model.snapshot();
         // Up to 3,200 tweets to score: off the async threads.
-        let report = tokio::task::spawn_blocking(move || audit::audit(&model, &timeline, &options))
-            .await
-            .map_err(|e| Status::internal(format!("audit task failed: {e}")))?;
+        let report = super::classifier::run_batch("audit", move || audit::audit(&model, &timeline, &options)).await?;
         Ok(Response::new(report_to_proto(&report)))
     }
 }

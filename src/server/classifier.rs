@@ -100,15 +100,30 @@ pub(crate) async fn score(model: Arc<Model>, tweets: Vec<Tweet>, top_k: usize) -
     if tweets.len() <= INLINE_BATCH {
         return Ok(score_now(&model, tweets, top_k));
     }
-    tokio::task::spawn_blocking(move || score_now(&model, tweets, top_k))
-        .await
-        .map_err(|e| Status::internal(format!("scoring task failed: {e}")))
+    run_batch("scoring", move || score_now(&model, tweets, top_k)).await
 }
 
-/// tonic reports a message over the size limit as OUT_OF_RANGE; it is the
-/// caller's request that is wrong, so it becomes INVALID_ARGUMENT.
+/// One batch job per core at a time. Without it, every call's batch runs on
+/// a thread of its own (the blocking pool has 512), so a burst of big calls
+/// holds all their decoded tweets at once and leaves the small calls,
+/// scored inline on the async threads, a sliver of the CPU.
+static BATCH_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
+});
+
+/// Runs `job` off the async threads once a core is free for it.
+pub(crate) async fn run_batch<T: Send + 'static>(
+    what: &str,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Status> {
+    let _slot = BATCH_SLOTS.acquire().await.map_err(|_| Status::unavailable("shutting down"))?;
+    tokio::task::spawn_blocking(job).await.map_err(|e| Status::internal(format!("{what} task failed: {e}")))
+}
+
+/// tonic reports a message over the size limit as OUT_OF_RANGE; gRPC's own
+/// implementations, and the proto's error table, say RESOURCE_EXHAUSTED.
 pub(crate) fn caller_error(status: Status) -> Status {
-    if status.code() == Code::OutOfRange { Status::invalid_argument(status.message().to_owned()) } else { status }
+    if status.code() == Code::OutOfRange { Status::resource_exhausted(status.message().to_owned()) } else { status }
 }
 
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<ClassifyResponse, Status>> + Send>>;

@@ -6,8 +6,10 @@
 
 mod auditor;
 mod auth;
+mod budget;
 mod classifier;
 pub mod codec;
+mod connections;
 mod deadline;
 mod fuzz;
 mod metrics;
@@ -23,7 +25,6 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tonic::codegen::http;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
 use tower::util::MapResponseLayer;
 use tracing::{info, warn};
 
@@ -73,6 +74,21 @@ pub struct ServerOptions {
     pub tls: Option<tonic::transport::ServerTlsConfig>,
     /// After a shutdown signal, how long in-flight calls may take to finish.
     pub shutdown_grace: Duration,
+    /// Connections open at once; a connection beyond it is closed at once,
+    /// after closing the oldest one that has not sent a request yet, if any.
+    pub max_connections: usize,
+    /// How long a new connection may take to send its HTTP/2 preface (or
+    /// finish its TLS handshake) before it is closed.
+    pub handshake_timeout: Duration,
+    /// Bytes of messages the server holds at once for all calls: requests
+    /// until their answer is ready (counted three times: their decoded
+    /// size), answers until their client has read them. Calls beyond it get
+    /// `RESOURCE_EXHAUSTED`.
+    pub max_held_bytes: usize,
+    /// The share of `max_held_bytes` one connection's calls may hold. A call
+    /// alone on its connection is never refused by it, so a full-size
+    /// message always goes through on its own.
+    pub max_held_bytes_per_connection: usize,
 }
 
 /// Most tweets per message unless the operator says otherwise.
@@ -84,6 +100,15 @@ pub const DEFAULT_MAX_STREAMS_PER_CONNECTION: u32 = 128;
 pub const DEFAULT_MAX_REQUESTS_PER_CONNECTION: usize = 64;
 /// Cap on call deadlines: a retrain on a large example set takes about a minute.
 pub const DEFAULT_MAX_DEADLINE: Duration = Duration::from_secs(300);
+/// Connections open at once: below the usual 1,024 file descriptors.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Time for a new connection to start speaking HTTP/2.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages held for all calls: with the model and the runtime, the server
+/// stays under 256 MiB whatever its callers do.
+pub const DEFAULT_MAX_HELD_BYTES: usize = 160 * 1024 * 1024;
+/// One connection's share: a full-size request and its answer, with room.
+pub const DEFAULT_MAX_HELD_BYTES_PER_CONNECTION: usize = 24 * 1024 * 1024;
 /// HTTP/2 keepalive ping interval.
 pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(60);
 /// How long a keepalive ping may go unanswered.
@@ -101,6 +126,10 @@ impl Default for ServerOptions {
             keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
             tls: None,
             shutdown_grace: Duration::from_secs(30),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            max_held_bytes: DEFAULT_MAX_HELD_BYTES,
+            max_held_bytes_per_connection: DEFAULT_MAX_HELD_BYTES_PER_CONNECTION,
         }
     }
 }
@@ -117,16 +146,17 @@ pub enum ServerError {
 }
 
 /// tonic refuses an over-size request with OUT_OF_RANGE before any handler
-/// runs; the fault is the caller's, so the status becomes INVALID_ARGUMENT.
-/// Such refusals are "trailers-only" responses: the status is in the headers.
-fn oversize_is_invalid_argument<B>(mut response: http::Response<B>) -> http::Response<B> {
+/// runs; gRPC's own implementations, and the proto's error table, say
+/// RESOURCE_EXHAUSTED. Such refusals are "trailers-only" responses: the
+/// status is in the headers.
+fn oversize_is_resource_exhausted<B>(mut response: http::Response<B>) -> http::Response<B> {
     let headers = response.headers_mut();
     let too_large = headers
         .get("grpc-message")
         .and_then(|m| m.to_str().ok())
         .is_some_and(|m| m.contains("message%20length%20too%20large") || m.contains("message length too large"));
     if too_large && headers.get("grpc-status").is_some_and(|s| s == "11") {
-        headers.insert("grpc-status", http::HeaderValue::from_static("3"));
+        headers.insert("grpc-status", http::HeaderValue::from_static("8"));
     }
     response
 }
@@ -174,13 +204,16 @@ pub async fn serve(
         .max_decoding_message_size(options.max_message_bytes);
     let auditor = AuditorServer::new(AuditorService::new(model)).max_decoding_message_size(options.max_message_bytes);
 
+    let silent = Arc::new(connections::SilentConnections::default());
     let draining = Arc::new(Notify::new());
     let signal = {
         let draining = Arc::clone(&draining);
         let health = health.clone();
+        let silent = Arc::clone(&silent);
         async move {
             shutdown.await;
             info!("shutting down: no new calls, finishing the ones in flight");
+            silent.close_all();
             health.set_not_serving::<ClassifierServer<ClassifierService>>().await;
             health.set_not_serving::<AuditorServer<AuditorService>>().await;
             health.set_not_serving::<TrainerServer<TrainerService>>().await;
@@ -199,20 +232,30 @@ pub async fn serve(
     } else {
         health.set_not_serving::<TrainerServer<TrainerService>>().await;
     }
-    // Without TCP_NODELAY, a multi-frame answer waits ~40 ms for the
-    // client's delayed ACK (Nagle): every batch call would take 44 ms.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = connections::accept(
+        listener,
+        connections::AcceptOptions {
+            max_connections: options.max_connections,
+            handshake_timeout: options.handshake_timeout,
+        },
+        silent,
+    );
+    let budget = budget::BudgetLayer {
+        budget: Arc::new(budget::MessageBudget::new(options.max_held_bytes, options.max_held_bytes_per_connection)),
+        max_entries_per_message: options.max_tweets_per_message,
+    };
     let mut builder = Server::builder()
         .max_concurrent_streams(options.max_streams_per_connection)
         .concurrency_limit_per_connection(options.max_requests_per_connection)
         .http2_keepalive_interval(options.keepalive_interval)
         .http2_keepalive_timeout(Some(options.keepalive_timeout));
     if let Some(tls) = options.tls {
-        builder = builder.tls_config(tls)?;
+        builder = builder.tls_config(tls.timeout(options.handshake_timeout))?;
     }
     let server = builder
-        .layer(MapResponseLayer::new(oversize_is_invalid_argument))
+        .layer(MapResponseLayer::new(oversize_is_resource_exhausted))
         .layer(deadline::DeadlineLayer { cap: options.max_deadline })
+        .layer(budget)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
