@@ -268,3 +268,65 @@ async fn a_generated_token_is_written_for_the_owner_only_and_works() {
     let mut admin = client::connect_admin(&server.addr, &token).await.expect("admin");
     admin.list_models(ListModelsRequest {}).await.expect("generated token works");
 }
+
+/// ListModels with `authorization: <value>` sent as given.
+async fn list_with_authorization(server: &ServerProcess, value: &str) -> Result<(), tonic::Status> {
+    let channel = client::connect_channel(&server.addr).await.expect("channel");
+    let value: tonic::metadata::MetadataValue<_> = value.parse().expect("ascii");
+    let mut trainer = tweetguide::proto::v1::trainer_client::TrainerClient::with_interceptor(
+        channel,
+        move |mut request: tonic::Request<()>| {
+            request.metadata_mut().insert("authorization", value.clone());
+            Ok(request)
+        },
+    );
+    trainer.list_models(ListModelsRequest {}).await.map(drop)
+}
+
+/// #14 item e: HTTP authentication schemes are case-insensitive (RFC 9110
+/// §11.1), so `bearer` and `BEARER` are the same scheme; the token itself is not.
+#[tokio::test]
+async fn the_bearer_scheme_is_matched_in_any_case_and_the_token_exactly() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    for value in
+        [format!("Bearer {TOKEN}"), format!("bearer {TOKEN}"), format!("BEARER {TOKEN}"), format!("bEaReR {TOKEN}")]
+    {
+        list_with_authorization(&server, &value).await.unwrap_or_else(|e| panic!("{value:?} refused: {e:?}"));
+    }
+    let upper = TOKEN.to_uppercase();
+    for value in [
+        format!("bearer {upper}"),
+        format!("Basic {TOKEN}"),
+        format!("Bearer{TOKEN}"),
+        TOKEN.to_owned(),
+        format!("bearer {TOKEN}x"),
+        "bearer".to_owned(),
+    ] {
+        let status = list_with_authorization(&server, &value).await.expect_err(&value);
+        assert_eq!(status.code(), Code::Unauthenticated, "{value:?}: {status:?}");
+    }
+}
+
+/// #14 item e: a token short enough to guess is refused at start, before the
+/// data folder is touched, and the message says what is wanted.
+#[test]
+fn an_admin_token_shorter_than_16_characters_refuses_to_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let args = ["--data-dir", data.to_str().expect("utf-8")];
+    for short in ["x", "fifteen-chars15", "  twelve-chars   "] {
+        let (status, stderr) = common::process::serve_until_exit(&args, &[("TWEETGUIDE_ADMIN_TOKEN", short)]);
+        assert!(!status.success(), "{short:?} accepted: {stderr}");
+        assert!(stderr.contains("TWEETGUIDE_ADMIN_TOKEN") && stderr.contains("16 characters"), "{stderr}");
+        assert!(!stderr.contains(" addr="), "never served: {stderr}");
+        if short.trim().len() > 1 {
+            assert!(!stderr.contains(short.trim()), "the token is never printed: {stderr}");
+        }
+        assert!(!data.exists(), "nothing written in the data folder");
+    }
+    // Sixteen characters are enough.
+    let server = ServerProcess::start(&args, &[("TWEETGUIDE_ADMIN_TOKEN", "sixteen-chars-16")]);
+    assert!(data.join("models").exists());
+    drop(server);
+}

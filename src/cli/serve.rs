@@ -148,6 +148,14 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
 /// example database leave Classify and ScoreTimeline served, without the
 /// Trainer, and the log says why.
 fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
+    // A token too short to be a secret is a mistake to stop on, before the
+    // data directory is touched; a blank one asks for a generated token.
+    let given_token = match std::env::var("TWEETGUIDE_ADMIN_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => {
+            Some(AdminToken::new(&token).context("TWEETGUIDE_ADMIN_TOKEN is refused")?)
+        }
+        _ => None,
+    };
     let model = super::load_model(args.model.as_ref())?;
     let base = RetrainBase::new(Arc::new(model.clone())).map_err(anyhow::Error::msg)?;
     let dir = match data_dir(args.data_dir.as_ref()).and_then(|dir| {
@@ -185,12 +193,12 @@ fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
         Ok(store) => store,
         Err(error) => return Ok(without_trainer(active, &error)),
     };
-    let token = match std::env::var("TWEETGUIDE_ADMIN_TOKEN") {
-        Ok(token) if !token.trim().is_empty() => {
+    let token = match given_token {
+        Some(token) => {
             info!("Trainer token taken from TWEETGUIDE_ADMIN_TOKEN");
-            AdminToken::new(&token)
+            token
         }
-        _ => {
+        None => {
             let written = AdminToken::generate()
                 .context("cannot generate an admin token")
                 .and_then(|token| Ok((token.write_to(&dir).context("cannot write the admin token file")?, token)));
