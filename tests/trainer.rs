@@ -330,3 +330,23 @@ fn an_admin_token_shorter_than_16_characters_refuses_to_start() {
     assert!(data.join("models").exists());
     drop(server);
 }
+
+/// #14 item d: a model id is echoed in the error, clipped: an 8 MB id used
+/// to come back whole in `grpc-message`.
+#[tokio::test]
+async fn an_8_mb_model_id_gets_a_short_not_found() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    let mut admin = admin(&server).await;
+    let huge = "é".repeat(4 * 1024 * 1024);
+    let activate = admin.activate_model(ActivateModelRequest { id: huge.clone() }).await.expect_err("unknown id");
+    let get = admin.get_model(tweetguide::proto::v1::GetModelRequest { id: huge }).await.expect_err("unknown id");
+    for status in [activate, get] {
+        assert_eq!(status.code(), Code::NotFound, "{:.200}", status.message());
+        assert!(status.message().len() < 300, "{} bytes: {:.200}", status.message().len(), status.message());
+        assert!(status.message().contains("éé…"), "clipped on a character boundary: {}", status.message());
+    }
+    // A short unknown id is still echoed whole.
+    let status = admin.activate_model(ActivateModelRequest { id: "feedface".into() }).await.expect_err("unknown id");
+    assert!(status.message().contains("\"feedface\""), "{}", status.message());
+}

@@ -98,6 +98,11 @@ impl TrainerService {
 const NOTHING_CHANGED: &str = "nothing was changed";
 const NOTHING_STORED: &str = "nothing was stored";
 
+/// The caller's id, clipped: it may be megabytes long.
+fn unknown_version(id: &str) -> Status {
+    Status::not_found(format!("no kept model version {}", validate::quote(id)))
+}
+
 fn store_status(error: StoreError) -> Status {
     store_status_after(error, NOTHING_CHANGED)
 }
@@ -107,7 +112,7 @@ fn store_status(error: StoreError) -> Status {
 /// (full, read-only), or report a fault (anything else).
 fn store_status_after(error: StoreError, unchanged: &str) -> Status {
     match error {
-        StoreError::UnknownVersion(id) => Status::not_found(format!("no kept model version {id:?}")),
+        StoreError::UnknownVersion(id) => unknown_version(&id),
         StoreError::Locked { .. } => {
             warn!(error = %error, "example database locked");
             Status::unavailable(format!("{error}; {unchanged}"))
@@ -400,8 +405,7 @@ impl TrainerService {
 
     async fn handle_get_model(&self, request: Request<GetModelRequest>) -> Result<Response<ModelVersion>, Status> {
         let id = request.into_inner().id;
-        let info =
-            self.state.registry.get(&id).ok_or_else(|| Status::not_found(format!("no kept model version {id:?}")))?;
+        let info = self.state.registry.get(&id).ok_or_else(|| unknown_version(&id))?;
         let registry = Arc::clone(&self.state.registry);
         let model = tokio::task::spawn_blocking(move || registry.load_version(&id))
             .await
