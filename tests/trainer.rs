@@ -269,6 +269,94 @@ async fn a_generated_token_is_written_for_the_owner_only_and_works() {
     admin.list_models(ListModelsRequest {}).await.expect("generated token works");
 }
 
+/// Replaces a kept version's file by a named pipe, so that loading it (an
+/// activation) blocks until the test writes the bytes. Returns a writer
+/// thread that says when the server opened the pipe, then writes the file's
+/// bytes once told to.
+#[cfg(unix)]
+fn stall_loading(path: &std::path::Path) -> (std::sync::mpsc::Receiver<()>, std::sync::mpsc::Sender<()>) {
+    use std::ffi::CString;
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = std::fs::read(path).expect("model file");
+    std::fs::remove_file(path).expect("remove model file");
+    let c_path = CString::new(path.as_os_str().as_bytes()).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path; mkfifo touches no other memory.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo: {}", std::io::Error::last_os_error());
+    let (opened_tx, opened) = std::sync::mpsc::channel();
+    let (go, go_rx) = std::sync::mpsc::channel::<()>();
+    let path = path.to_owned();
+    std::thread::spawn(move || {
+        // Blocks until the server opens the pipe to read it.
+        let mut pipe = std::fs::OpenOptions::new().write(true).open(&path).expect("open pipe");
+        let _ = opened_tx.send(());
+        let _ = go_rx.recv();
+        pipe.write_all(&bytes).expect("feed the model file");
+    });
+    (opened, go)
+}
+
+/// #14 item a: an activation in progress used to make a Retrain answer "a
+/// retrain is already running". A Retrain now trains meanwhile and only waits
+/// for the activation to finish before comparing with, and replacing, the
+/// version the activation made active; two retrains still exclude each other.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retrain_during_an_activation_waits_for_it_and_only_a_retrain_refuses_a_retrain() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    let mut admin = admin(&server).await;
+    let builtin = label_of(&server, "hello").await.1;
+    admin.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await.expect("add");
+    let retrained = admin
+        .retrain(RetrainRequest { force: true, tolerance: None })
+        .await
+        .expect("first retrain")
+        .into_inner()
+        .candidate
+        .expect("candidate")
+        .id;
+    assert_ne!(retrained, builtin);
+
+    let (opened, go) = stall_loading(&dir.path().join("models").join(format!("{builtin}.model")));
+    let activation = {
+        let mut admin = admin.clone();
+        let id = builtin.clone();
+        tokio::spawn(async move { admin.activate_model(ActivateModelRequest { id }).await })
+    };
+    tokio::task::spawn_blocking(move || opened.recv_timeout(Duration::from_secs(30)))
+        .await
+        .expect("wait task")
+        .expect("the activation opens the model file");
+    // The activation is under way, stalled on its file: two retrains now.
+    let retrains: Vec<_> = (0..2)
+        .map(|_| {
+            let mut admin = admin.clone();
+            tokio::spawn(async move { admin.retrain(RetrainRequest { force: true, tolerance: None }).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!activation.is_finished(), "the activation waits for its file");
+    go.send(()).expect("writer thread");
+    let activated = activation.await.expect("activation task").expect("activation").into_inner();
+    assert_eq!(activated.model.expect("model").id, builtin);
+
+    let mut answers = Vec::new();
+    for retrain in retrains {
+        answers.push(retrain.await.expect("retrain task"));
+    }
+    let refused: Vec<&tonic::Status> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+    assert_eq!(refused.len(), 1, "exactly one retrain runs, the other is refused: {answers:?}");
+    assert_eq!(refused[0].code(), Code::FailedPrecondition, "{:?}", refused[0]);
+    assert!(refused[0].message().contains("a retrain is already running"), "{}", refused[0].message());
+    let done = answers.into_iter().find_map(Result::ok).expect("one retrain ran").into_inner();
+    assert_eq!(done.previous.expect("previous").id, builtin, "compared with what the activation made active");
+    assert!(done.activated, "{}", done.reason);
+    assert_eq!(done.candidate.expect("candidate").id, retrained, "the same examples give the same model");
+    assert_eq!(label_of(&server, "hello").await.1, retrained);
+    assert_eq!(admin.list_models(ListModelsRequest {}).await.expect("list").into_inner().active, retrained);
+}
+
 /// ListModels with `authorization: <value>` sent as given.
 async fn list_with_authorization(server: &ServerProcess, value: &str) -> Result<(), tonic::Status> {
     let channel = client::connect_channel(&server.addr).await.expect("channel");

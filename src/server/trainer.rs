@@ -58,7 +58,13 @@ pub struct TrainerState {
     pub(crate) store: Arc<dyn ExampleStore>,
     pub(crate) registry: Arc<ModelRegistry>,
     pub(crate) base: Arc<RetrainBase>,
+    /// Held for a whole retrain: a second one is refused, not queued, since
+    /// it would train on the same examples.
     retraining: Arc<tokio::sync::Mutex<()>>,
+    /// Held while the active version changes (an activation, the end of a
+    /// retrain): changes wait for each other, briefly, and a retrain compares
+    /// its model with the version that is active when it decides.
+    switching: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for TrainerState {
@@ -75,7 +81,14 @@ impl TrainerState {
         registry: Arc<ModelRegistry>,
         base: RetrainBase,
     ) -> Self {
-        TrainerState { model, store, registry, base: Arc::new(base), retraining: Arc::new(tokio::sync::Mutex::new(())) }
+        TrainerState {
+            model,
+            store,
+            registry,
+            base: Arc::new(base),
+            retraining: Arc::default(),
+            switching: Arc::default(),
+        }
     }
 }
 
@@ -241,6 +254,9 @@ fn retrain_blocking(state: &TrainerState, force: bool, tolerance: f64) -> Result
             .map_err(|e| Status::internal(format!("training failed: {e}")))?
     };
 
+    // Training took long; deciding and activating are quick, and no
+    // activation may change the active version in the middle of them.
+    let _switching = state.switching.blocking_lock();
     let previous = state.model.snapshot();
     let previous_info = state.registry.get(previous.id());
     let previous_f1 = previous.evaluate(held_out).macro_f1;
@@ -419,18 +435,24 @@ impl TrainerService {
         request: Request<ActivateModelRequest>,
     ) -> Result<Response<ActivateModelResponse>, Status> {
         let id = request.into_inner().id;
-        // Activation and retraining both change the active version: one at a time.
-        let _guard = self.state.retraining.lock().await;
-        let previous = self.state.model.snapshot().id().to_owned();
-        let registry = Arc::clone(&self.state.registry);
-        let (model, info) = tokio::task::spawn_blocking(move || registry.activate(&id))
-            .await
-            .map_err(|e| Status::internal(format!("activation task failed: {e}")))?
-            .map_err(store_status)?;
-        let version = version_to_proto(&info, model.id(), Some(&model));
-        super::metrics::active_model(model.id(), Some(&previous));
-        self.state.model.replace(Arc::new(model));
-        info!(model = %version.id, %previous, "model activated");
+        // Waits for another change of the active version (an activation, or
+        // the end of a retrain), not for a whole retrain. The guard and the
+        // swap move into the task: a caller that leaves cannot stop it between
+        // the manifest naming a version and that version being served.
+        let guard = Arc::clone(&self.state.switching).lock_owned().await;
+        let state = Arc::clone(&self.state);
+        let (version, previous) = tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            let previous = state.model.snapshot().id().to_owned();
+            let (model, info) = state.registry.activate(&id).map_err(store_status)?;
+            let version = version_to_proto(&info, model.id(), Some(&model));
+            super::metrics::active_model(model.id(), Some(&previous));
+            state.model.replace(Arc::new(model));
+            info!(model = %version.id, %previous, "model activated");
+            Ok::<_, Status>((version, previous))
+        })
+        .await
+        .map_err(|e| Status::internal(format!("activation task failed: {e}")))??;
         Ok(Response::new(ActivateModelResponse { model: Some(version), previous }))
     }
 }
