@@ -522,7 +522,7 @@ async fn an_unusable_data_directory_still_classifies_and_audits() {
     check_serves_without_trainer(start(&file), "cannot create data directory").await;
 
     // A read-only data directory (as nobody when running as root, who could
-    // write anyway).
+    // write anyway): not even its lock file can be created.
     let read_only = tempfile::tempdir().expect("dir");
     std::fs::set_permissions(read_only.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
     let server = if running_as_root() {
@@ -531,9 +531,58 @@ async fn an_unusable_data_directory_still_classifies_and_audits() {
     } else {
         start(read_only.path())
     };
-    check_serves_without_trainer(server, "model versions").await;
+    check_serves_without_trainer(server, "cannot lock data directory").await;
 
     // A full disk: the first start cannot write the built-in model's file.
     let full = tempfile::tempdir().expect("dir");
     check_serves_without_trainer(start_with_file_size_limit(full.path(), 64 * 1024), "disk is full").await;
+}
+
+/// #14 item 12 (g): a second server on the same data folder used to replace
+/// the first one's admin token before failing on its address. The folder is
+/// locked for a server's whole life: a second server says who holds it and
+/// exits without touching anything, whatever its address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_data_folder_exits_without_touching_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    // A generated token, as in the issue: the one a second server would replace.
+    let first = ServerProcess::start(&["--data-dir", data], &[("TWEETGUIDE_ADMIN_TOKEN", "")]);
+    let token = std::fs::read_to_string(dir.path().join("admin-token")).expect("token file");
+    let mut admin = client::connect_admin(&first.addr, &token).await.expect("admin");
+    admin.add_examples(AddExamplesRequest { examples: batch("Stored", 5, 80) }).await.expect("add");
+    let snapshot = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        for folder in [dir.to_owned(), models_dir(dir)] {
+            for name in file_names(&folder) {
+                let path = folder.join(&name);
+                if path.is_file() && !name.starts_with("examples.sqlite") {
+                    files.push((name, std::fs::read(&path).expect("read")));
+                }
+            }
+        }
+        files
+    };
+    let before = snapshot(dir.path());
+
+    let first_addr = first.addr.trim_start_matches("http://").to_owned();
+    let free = "127.0.0.1:0".to_owned();
+    for addr in [first_addr, free] {
+        let (status, stderr) =
+            serve_until_exit(&["--data-dir", data, "--addr", &addr], &[("TWEETGUIDE_ADMIN_TOKEN", "")]);
+        assert!(!status.success(), "{addr}: {stderr}");
+        assert!(stderr.contains(data), "{addr}: the folder is named: {stderr}");
+        assert!(stderr.contains("another tweetguide server"), "{addr}: {stderr}");
+        assert!(stderr.contains(&format!("pid {}", first.child.id())), "{addr}: the holder is named: {stderr}");
+        assert!(!stderr.contains(" addr="), "{addr}: never served: {stderr}");
+        assert_eq!(snapshot(dir.path()), before, "{addr}: nothing in the folder changed");
+        admin.list_models(ListModelsRequest {}).await.expect("the first server's token still works");
+    }
+    assert_eq!(stored_texts(dir.path()).len(), 5);
+
+    // Killed, the first server lets go of the folder at once.
+    drop(admin);
+    first.signal_and_wait("KILL");
+    let server = start(dir.path());
+    assert_eq!(add(&server, &batch("Stored", 5, 80)).await.expect("add"), 0, "same folder, same examples");
 }

@@ -438,3 +438,100 @@ async fn an_8_mb_model_id_gets_a_short_not_found() {
     let status = admin.activate_model(ActivateModelRequest { id: "feedface".into() }).await.expect_err("unknown id");
     assert!(status.message().contains("\"feedface\""), "{}", status.message());
 }
+
+/// A server on `data_dir` created with the usual umask (022), whatever the
+/// test runner's: the modes it gives its files are then its own doing.
+#[cfg(unix)]
+fn start_with_usual_umask(data_dir: &std::path::Path) -> ServerProcess {
+    use std::os::unix::process::CommandExt;
+    ServerProcess::start_with(
+        &["--data-dir", data_dir.to_str().expect("utf-8")],
+        &[("TWEETGUIDE_ADMIN_TOKEN", TOKEN)],
+        |command| {
+            // SAFETY: umask is async-signal-safe and touches no memory.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::umask(0o022);
+                    Ok(())
+                });
+            }
+        },
+    )
+}
+
+/// Every folder and file of a data folder (two levels: the folder and
+/// `models/`), with its permission bits.
+#[cfg(unix)]
+fn modes(data_dir: &std::path::Path) -> Vec<(std::path::PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found =
+        vec![(data_dir.to_owned(), std::fs::metadata(data_dir).expect("stat").permissions().mode() & 0o777)];
+    for folder in [data_dir.to_owned(), data_dir.join("models")] {
+        for entry in std::fs::read_dir(&folder).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let mode = std::fs::symlink_metadata(&path).expect("stat").permissions().mode() & 0o777;
+            found.push((path, mode));
+        }
+    }
+    found
+}
+
+#[cfg(unix)]
+fn assert_private(data_dir: &std::path::Path) {
+    for (path, mode) in modes(data_dir) {
+        let expected = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, expected, "{} is {mode:o}, not {expected:o}", path.display());
+    }
+}
+
+/// #14 item b: stored tweets used to be readable by every local user (folder
+/// 0755, database 0644). The folder is 0700 and every file in it 0600,
+/// including SQLite's -wal and -shm files and the model versions.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_everything_in_it_are_private() {
+    let root = tempfile::tempdir().expect("dir");
+    let data = root.path().join("data");
+    let server = start_with_usual_umask(&data);
+    let mut admin = admin(&server).await;
+    admin.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await.expect("add");
+    admin.retrain(RetrainRequest { force: true, tolerance: None }).await.expect("retrain");
+    let names: Vec<String> =
+        modes(&data).iter().filter_map(|(p, _)| Some(p.file_name()?.to_str()?.to_owned())).collect();
+    for expected in ["examples.sqlite", "examples.sqlite-wal", "examples.sqlite-shm", "models", "manifest.json"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} not among {names:?}");
+    }
+    assert!(names.iter().filter(|n| n.ends_with(".model")).count() == 2, "{names:?}");
+    assert_private(&data);
+}
+
+/// #14 item b: a folder made by an older release (or by hand) with looser
+/// modes is tightened at start, and the log says so. Bits are only taken
+/// away: a read-only folder stays read-only.
+#[cfg(unix)]
+#[tokio::test]
+async fn looser_modes_of_an_existing_data_folder_are_tightened_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("dir");
+    let data = root.path().join("data");
+    let server = start_with_usual_umask(&data);
+    admin(&server).await.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await.expect("add");
+    // Killed: SQLite's -wal and -shm files stay behind, as after a crash.
+    server.signal_and_wait("KILL");
+    for (path, _) in modes(&data) {
+        let loose = if path.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(loose)).expect("chmod");
+    }
+    assert!(data.join("examples.sqlite-wal").exists() && data.join("examples.sqlite-shm").exists());
+
+    let server = start_with_usual_umask(&data);
+    let log = server.log.lock().expect("log").join("\n");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("permissions") && l.contains(data.to_str().expect("utf-8"))),
+        "no warning about tightened permissions in {log}"
+    );
+    assert_private(&data);
+    let added = admin(&server).await.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await;
+    assert_eq!(added.expect("add").into_inner().duplicates, 25, "the examples are all there");
+}

@@ -18,7 +18,7 @@ use crate::proto::v1::trainer_server::Trainer;
 use crate::proto::v1::{self, ActivateModelRequest, ActivateModelResponse, AddExamplesRequest, AddExamplesResponse};
 use crate::proto::v1::{GetModelRequest, ListModelsRequest, ListModelsResponse, ModelVersion};
 use crate::proto::v1::{RetrainRequest, RetrainResponse};
-use crate::store::{ExampleStore, ModelRegistry, StoreError, VersionInfo};
+use crate::store::{DataFolder, ExampleStore, ModelRegistry, StoreError, VersionInfo};
 
 /// How much lower a retrained model's held-out macro-F1 may be than the
 /// active model's and still be activated, unless the request says otherwise.
@@ -65,6 +65,8 @@ pub struct TrainerState {
     /// retrain): changes wait for each other, briefly, and a retrain compares
     /// its model with the version that is active when it decides.
     switching: Arc<tokio::sync::Mutex<()>>,
+    /// The data folder's lock, held as long as the Trainer may write there.
+    _folder: DataFolder,
 }
 
 impl std::fmt::Debug for TrainerState {
@@ -74,12 +76,14 @@ impl std::fmt::Debug for TrainerState {
 }
 
 impl TrainerState {
-    /// Ties the store, the registry and the active model together.
+    /// Ties the store, the registry and the active model together, and keeps
+    /// the data folder they live in locked until the state is dropped.
     pub fn new(
         model: Arc<ActiveModel>,
         store: Arc<dyn ExampleStore>,
         registry: Arc<ModelRegistry>,
         base: RetrainBase,
+        folder: DataFolder,
     ) -> Self {
         TrainerState {
             model,
@@ -88,6 +92,7 @@ impl TrainerState {
             base: Arc::new(base),
             retraining: Arc::default(),
             switching: Arc::default(),
+            _folder: folder,
         }
     }
 }

@@ -68,8 +68,8 @@ pub enum Initial<'a> {
     File(&'a Model),
 }
 
-/// The kept model versions of one data directory. One server per directory:
-/// the manifest is read once, at start.
+/// The kept model versions of one data directory. One server per directory
+/// (`serve` locks the data folder): the manifest is read once, at start.
 #[derive(Debug)]
 pub struct ModelRegistry {
     dir: PathBuf,
@@ -115,7 +115,7 @@ impl ModelRegistry {
     /// none loads, or the manifest itself is unreadable, this fails rather
     /// than serve something unexpected or forget the kept versions.
     pub fn open(dir: &Path, keep: usize, initial: Initial<'_>) -> Result<(ModelRegistry, Model), StoreError> {
-        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        super::folder::create_private_dir(dir).map_err(io_error(dir))?;
         remove_unfinished_writes(dir);
         let manifest_path = dir.join(MANIFEST);
         let (model, origin) = match initial {
