@@ -538,6 +538,70 @@ async fn an_unusable_data_directory_still_classifies_and_audits() {
     check_serves_without_trainer(start_with_file_size_limit(full.path(), 64 * 1024), "disk is full").await;
 }
 
+/// Sets a file's modification time to `ago` before now.
+fn age(path: &Path, ago: std::time::Duration) {
+    let file = std::fs::OpenOptions::new().write(true).open(path).expect("open");
+    file.set_modified(std::time::SystemTime::now() - ago).expect("set mtime");
+}
+
+/// #14 item c: a deleted `manifest.json` used to start the folder afresh,
+/// forgetting every kept version. It is rebuilt from the model files (each
+/// carries its id, checked against its checksum), the newest file becomes
+/// active, the log says so; a damaged file is left out and left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_manifest_is_rebuilt_from_the_model_files_and_the_newest_is_served() {
+    let dir = tempfile::tempdir().expect("dir");
+    let files = tempfile::tempdir().expect("model files");
+    let (first_file, first) = tiny_model_file(files.path(), "first");
+    let (second_file, second) = tiny_model_file(files.path(), "second");
+    // Three versions, oldest first: built-in, first, second (active).
+    let server = start(dir.path());
+    let builtin = serving(&server).await;
+    stop(server).await;
+    stop(start_with_model(dir.path(), &first_file)).await;
+    let server = start_with_model(dir.path(), &second_file);
+    assert_eq!(serving(&server).await, second);
+    stop(server).await;
+
+    // The newest file wins, whichever version was active: make it `first`.
+    let model_path = |id: &str| models_dir(dir.path()).join(format!("{id}.model"));
+    let hour = std::time::Duration::from_secs(3600);
+    age(&model_path(&builtin), 3 * hour);
+    age(&model_path(&second), 2 * hour);
+    age(&model_path(&first), hour);
+    let damaged = model_path("0123456789abcdef");
+    std::fs::write(&damaged, b"tweetguide-model\n not really").expect("damaged file");
+    std::fs::remove_file(models_dir(dir.path()).join("manifest.json")).expect("delete the manifest");
+
+    let server = start(dir.path());
+    assert_eq!(serving(&server).await, first, "the newest model file is served");
+    let log = log_of(&server);
+    let rebuilt = log
+        .lines()
+        .find(|l| l.contains("WARN") && l.contains("manifest.json") && l.contains("rebuilt"))
+        .unwrap_or_else(|| panic!("no rebuild warning in {log}"));
+    assert!(rebuilt.contains(&first), "the warning names the version made active: {rebuilt}");
+    assert!(
+        log.lines().any(|l| l.contains("WARN") && l.contains("0123456789abcdef.model")),
+        "the damaged file is reported: {log}"
+    );
+    assert!(damaged.exists(), "and left alone");
+
+    let list = admin(&server).await.list_models(ListModelsRequest {}).await.expect("list").into_inner();
+    assert_eq!(list.active, first);
+    let kept: BTreeSet<&str> = list.models.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(kept, BTreeSet::from([builtin.as_str(), first.as_str(), second.as_str()]), "every version kept");
+    let origin = |id: &str| list.models.iter().find(|m| m.id == id).map(|m| m.origin.clone()).expect("listed");
+    assert_eq!((origin(&builtin), origin(&first), origin(&second)), ("builtin".into(), "file".into(), "file".into()));
+    assert_eq!(manifest(dir.path())["active"], first.as_str(), "the rebuilt manifest is written");
+    stop(server).await;
+
+    // The next start reads it: nothing to rebuild, the same version served.
+    let server = start(dir.path());
+    assert_eq!(serving(&server).await, first);
+    assert!(!log_of(&server).contains("rebuilt"), "{}", log_of(&server));
+}
+
 /// #14 item 12 (g): a second server on the same data folder used to replace
 /// the first one's admin token before failing on its address. The folder is
 /// locked for a server's whole life: a second server says who holds it and
