@@ -522,7 +522,7 @@ async fn an_unusable_data_directory_still_classifies_and_audits() {
     check_serves_without_trainer(start(&file), "cannot create data directory").await;
 
     // A read-only data directory (as nobody when running as root, who could
-    // write anyway).
+    // write anyway): not even its lock file can be created.
     let read_only = tempfile::tempdir().expect("dir");
     std::fs::set_permissions(read_only.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
     let server = if running_as_root() {
@@ -531,9 +531,122 @@ async fn an_unusable_data_directory_still_classifies_and_audits() {
     } else {
         start(read_only.path())
     };
-    check_serves_without_trainer(server, "model versions").await;
+    check_serves_without_trainer(server, "cannot lock data directory").await;
 
     // A full disk: the first start cannot write the built-in model's file.
     let full = tempfile::tempdir().expect("dir");
     check_serves_without_trainer(start_with_file_size_limit(full.path(), 64 * 1024), "disk is full").await;
+}
+
+/// Sets a file's modification time to `ago` before now.
+fn age(path: &Path, ago: std::time::Duration) {
+    let file = std::fs::OpenOptions::new().write(true).open(path).expect("open");
+    file.set_modified(std::time::SystemTime::now() - ago).expect("set mtime");
+}
+
+/// #14 item c: a deleted `manifest.json` used to start the folder afresh,
+/// forgetting every kept version. It is rebuilt from the model files (each
+/// carries its id, checked against its checksum), the newest file becomes
+/// active, the log says so; a damaged file is left out and left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_manifest_is_rebuilt_from_the_model_files_and_the_newest_is_served() {
+    let dir = tempfile::tempdir().expect("dir");
+    let files = tempfile::tempdir().expect("model files");
+    let (first_file, first) = tiny_model_file(files.path(), "first");
+    let (second_file, second) = tiny_model_file(files.path(), "second");
+    // Three versions, oldest first: built-in, first, second (active).
+    let server = start(dir.path());
+    let builtin = serving(&server).await;
+    stop(server).await;
+    stop(start_with_model(dir.path(), &first_file)).await;
+    let server = start_with_model(dir.path(), &second_file);
+    assert_eq!(serving(&server).await, second);
+    stop(server).await;
+
+    // The newest file wins, whichever version was active: make it `first`.
+    let model_path = |id: &str| models_dir(dir.path()).join(format!("{id}.model"));
+    let hour = std::time::Duration::from_secs(3600);
+    age(&model_path(&builtin), 3 * hour);
+    age(&model_path(&second), 2 * hour);
+    age(&model_path(&first), hour);
+    let damaged = model_path("0123456789abcdef");
+    std::fs::write(&damaged, b"tweetguide-model\n not really").expect("damaged file");
+    std::fs::remove_file(models_dir(dir.path()).join("manifest.json")).expect("delete the manifest");
+
+    let server = start(dir.path());
+    assert_eq!(serving(&server).await, first, "the newest model file is served");
+    let log = log_of(&server);
+    let rebuilt = log
+        .lines()
+        .find(|l| l.contains("WARN") && l.contains("manifest.json") && l.contains("rebuilt"))
+        .unwrap_or_else(|| panic!("no rebuild warning in {log}"));
+    assert!(rebuilt.contains(&first), "the warning names the version made active: {rebuilt}");
+    assert!(
+        log.lines().any(|l| l.contains("WARN") && l.contains("0123456789abcdef.model")),
+        "the damaged file is reported: {log}"
+    );
+    assert!(damaged.exists(), "and left alone");
+
+    let list = admin(&server).await.list_models(ListModelsRequest {}).await.expect("list").into_inner();
+    assert_eq!(list.active, first);
+    let kept: BTreeSet<&str> = list.models.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(kept, BTreeSet::from([builtin.as_str(), first.as_str(), second.as_str()]), "every version kept");
+    let origin = |id: &str| list.models.iter().find(|m| m.id == id).map(|m| m.origin.clone()).expect("listed");
+    assert_eq!((origin(&builtin), origin(&first), origin(&second)), ("builtin".into(), "file".into(), "file".into()));
+    assert_eq!(manifest(dir.path())["active"], first.as_str(), "the rebuilt manifest is written");
+    stop(server).await;
+
+    // The next start reads it: nothing to rebuild, the same version served.
+    let server = start(dir.path());
+    assert_eq!(serving(&server).await, first);
+    assert!(!log_of(&server).contains("rebuilt"), "{}", log_of(&server));
+}
+
+/// #14 item 12 (g): a second server on the same data folder used to replace
+/// the first one's admin token before failing on its address. The folder is
+/// locked for a server's whole life: a second server says who holds it and
+/// exits without touching anything, whatever its address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_data_folder_exits_without_touching_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    // A generated token, as in the issue: the one a second server would replace.
+    let first = ServerProcess::start(&["--data-dir", data], &[("TWEETGUIDE_ADMIN_TOKEN", "")]);
+    let token = std::fs::read_to_string(dir.path().join("admin-token")).expect("token file");
+    let mut admin = client::connect_admin(&first.addr, &token).await.expect("admin");
+    admin.add_examples(AddExamplesRequest { examples: batch("Stored", 5, 80) }).await.expect("add");
+    let snapshot = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        for folder in [dir.to_owned(), models_dir(dir)] {
+            for name in file_names(&folder) {
+                let path = folder.join(&name);
+                if path.is_file() && !name.starts_with("examples.sqlite") {
+                    files.push((name, std::fs::read(&path).expect("read")));
+                }
+            }
+        }
+        files
+    };
+    let before = snapshot(dir.path());
+
+    let first_addr = first.addr.trim_start_matches("http://").to_owned();
+    let free = "127.0.0.1:0".to_owned();
+    for addr in [first_addr, free] {
+        let (status, stderr) =
+            serve_until_exit(&["--data-dir", data, "--addr", &addr], &[("TWEETGUIDE_ADMIN_TOKEN", "")]);
+        assert!(!status.success(), "{addr}: {stderr}");
+        assert!(stderr.contains(data), "{addr}: the folder is named: {stderr}");
+        assert!(stderr.contains("another tweetguide server"), "{addr}: {stderr}");
+        assert!(stderr.contains(&format!("pid {}", first.child.id())), "{addr}: the holder is named: {stderr}");
+        assert!(!stderr.contains(" addr="), "{addr}: never served: {stderr}");
+        assert_eq!(snapshot(dir.path()), before, "{addr}: nothing in the folder changed");
+        admin.list_models(ListModelsRequest {}).await.expect("the first server's token still works");
+    }
+    assert_eq!(stored_texts(dir.path()).len(), 5);
+
+    // Killed, the first server lets go of the folder at once.
+    drop(admin);
+    first.signal_and_wait("KILL");
+    let server = start(dir.path());
+    assert_eq!(add(&server, &batch("Stored", 5, 80)).await.expect("add"), 0, "same folder, same examples");
 }

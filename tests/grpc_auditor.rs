@@ -105,3 +105,33 @@ async fn invalid_requests_name_the_field() {
     assert_eq!(report.guidelines[2].status(), GuidelineStatus::Fail);
     server.shutdown().await.expect("clean shutdown");
 }
+
+/// #14 item d: `locale` is bounded (35 bytes, the practical maximum of a
+/// BCP 47 tag) and what is echoed of it is clipped: an 8 MB locale used to
+/// come back whole in `grpc-message`.
+#[tokio::test]
+async fn a_long_locale_is_refused_with_a_short_message() {
+    let server = TestServer::start().await;
+    let mut client = AuditorClient::new(server.channel().await);
+    let longest = format!("fr-{}", "x".repeat(32));
+    assert_eq!(longest.len(), 35);
+    let mut fits = request(vec![dated(0, "ok", 1)]);
+    fits.locale = longest.clone();
+    let report = client.score_timeline(fits).await.expect("35 bytes are accepted").into_inner();
+    assert_eq!(report.locale, "fr");
+
+    for locale in [format!("de-{}", "é".repeat(4 * 1024 * 1024)), format!("{longest}x")] {
+        let mut refused = request(vec![dated(0, "ok", 1)]);
+        refused.locale = locale.clone();
+        let status = client.score_timeline(refused).await.expect_err("too long");
+        assert_eq!(status.code(), Code::InvalidArgument, "{:.200}", status.message());
+        assert!(status.message().len() < 200, "{} bytes: {:.200}", status.message().len(), status.message());
+        assert!(
+            status.message().starts_with("locale: ") && status.message().contains("over the limit of 35"),
+            "{}",
+            status.message()
+        );
+        assert!(status.message().contains(&locale.len().to_string()), "{}", status.message());
+    }
+    server.shutdown().await.expect("clean shutdown");
+}

@@ -230,7 +230,7 @@ async fn keepalive_drops_peers_that_stopped_answering() {
     let dir = data.path().to_str().expect("utf-8");
     let server = ServerProcess::start(
         &["--data-dir", dir, "--keepalive-interval", "200ms", "--keepalive-timeout", "200ms"],
-        &[("TWEETGUIDE_ADMIN_TOKEN", "t")],
+        &[("TWEETGUIDE_ADMIN_TOKEN", "limits-admin-token")],
     );
     let lifetime = silent_peer_lifetime(&server.addr, Duration::from_secs(10));
     assert!(lifetime.is_some_and(|d| d < Duration::from_secs(5)), "silent peer kept for {lifetime:?}");
@@ -238,8 +238,10 @@ async fn keepalive_drops_peers_that_stopped_answering() {
 
     let data = tempfile::tempdir().expect("dir");
     let dir = data.path().to_str().expect("utf-8");
-    let server =
-        ServerProcess::start(&["--data-dir", dir, "--keepalive-interval", "off"], &[("TWEETGUIDE_ADMIN_TOKEN", "t")]);
+    let server = ServerProcess::start(
+        &["--data-dir", dir, "--keepalive-interval", "off"],
+        &[("TWEETGUIDE_ADMIN_TOKEN", "limits-admin-token")],
+    );
     assert_eq!(silent_peer_lifetime(&server.addr, Duration::from_secs(2)), None, "without keepalive it stays");
 }
 
@@ -261,7 +263,7 @@ async fn a_client_that_goes_away_frees_its_stream() {
     let data = tempfile::tempdir().expect("dir");
     let server = ServerProcess::start(
         &["--data-dir", data.path().to_str().expect("utf-8"), "--metrics-addr", &format!("127.0.0.1:{port}")],
-        &[("TWEETGUIDE_ADMIN_TOKEN", "t")],
+        &[("TWEETGUIDE_ADMIN_TOKEN", "limits-admin-token")],
     );
     let channel = tweetguide::client::connect_channel(&server.addr).await.expect("connect");
     let mut client = ClassifierClient::new(channel);
@@ -281,12 +283,12 @@ async fn a_client_that_goes_away_frees_its_stream() {
 async fn a_retrain_outlives_its_callers_deadline_and_stays_alone() {
     let data = tempfile::tempdir().expect("dir");
     let data_dir = data.path().to_str().expect("utf-8");
-    let token = [("TWEETGUIDE_ADMIN_TOKEN", "limits-token")];
+    let token = [("TWEETGUIDE_ADMIN_TOKEN", "limits-admin-token")];
     // A retrain adds the examples' counts to the model's, in time that
     // follows their number: store many (on a server without the tight cap),
     // so that the retrain outlasts a 50 ms deadline by a wide margin.
     let loader = ServerProcess::start(&["--data-dir", data_dir], &token);
-    let mut admin = tweetguide::client::connect_admin(&loader.addr, "limits-token").await.expect("admin");
+    let mut admin = tweetguide::client::connect_admin(&loader.addr, "limits-admin-token").await.expect("admin");
     let topics = ["logistique", "boulangerie", "vélo", "jardin", "réforme", "concert", "marché", "podcast"];
     for batch in 0..2 {
         let examples = (0..2_000)
@@ -314,7 +316,7 @@ async fn a_retrain_outlives_its_callers_deadline_and_stays_alone() {
     loader.signal_and_wait("KILL");
 
     let server = ServerProcess::start(&["--data-dir", data_dir, "--max-deadline", "50ms"], &token);
-    let mut admin = tweetguide::client::connect_admin(&server.addr, "limits-token").await.expect("admin");
+    let mut admin = tweetguide::client::connect_admin(&server.addr, "limits-admin-token").await.expect("admin");
     let retrain = tweetguide::proto::v1::RetrainRequest { force: true, tolerance: None };
     let status = admin.retrain(retrain).await.expect_err("a retrain of 4,000 examples takes longer than 50 ms");
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");

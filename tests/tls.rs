@@ -14,7 +14,7 @@ use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 use tweetguide::client::{self, Client};
 use tweetguide::proto::v1::ListModelsRequest;
 
-const TOKEN: &str = "tls-test-token";
+const TOKEN: &str = "tls-test-admin-token";
 
 /// A CA, and PEM files it signed, written into a temp folder.
 struct Pki {

@@ -268,3 +268,270 @@ async fn a_generated_token_is_written_for_the_owner_only_and_works() {
     let mut admin = client::connect_admin(&server.addr, &token).await.expect("admin");
     admin.list_models(ListModelsRequest {}).await.expect("generated token works");
 }
+
+/// Replaces a kept version's file by a named pipe, so that loading it (an
+/// activation) blocks until the test writes the bytes. Returns a writer
+/// thread that says when the server opened the pipe, then writes the file's
+/// bytes once told to.
+#[cfg(unix)]
+fn stall_loading(path: &std::path::Path) -> (std::sync::mpsc::Receiver<()>, std::sync::mpsc::Sender<()>) {
+    use std::ffi::CString;
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = std::fs::read(path).expect("model file");
+    std::fs::remove_file(path).expect("remove model file");
+    let c_path = CString::new(path.as_os_str().as_bytes()).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path; mkfifo touches no other memory.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo: {}", std::io::Error::last_os_error());
+    let (opened_tx, opened) = std::sync::mpsc::channel();
+    let (go, go_rx) = std::sync::mpsc::channel::<()>();
+    let path = path.to_owned();
+    std::thread::spawn(move || {
+        // Blocks until the server opens the pipe to read it.
+        let mut pipe = std::fs::OpenOptions::new().write(true).open(&path).expect("open pipe");
+        let _ = opened_tx.send(());
+        let _ = go_rx.recv();
+        pipe.write_all(&bytes).expect("feed the model file");
+    });
+    (opened, go)
+}
+
+/// #14 item a: an activation in progress used to make a Retrain answer "a
+/// retrain is already running". A Retrain now trains meanwhile and only waits
+/// for the activation to finish before comparing with, and replacing, the
+/// version the activation made active; two retrains still exclude each other.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retrain_during_an_activation_waits_for_it_and_only_a_retrain_refuses_a_retrain() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    let mut admin = admin(&server).await;
+    let builtin = label_of(&server, "hello").await.1;
+    admin.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await.expect("add");
+    let retrained = admin
+        .retrain(RetrainRequest { force: true, tolerance: None })
+        .await
+        .expect("first retrain")
+        .into_inner()
+        .candidate
+        .expect("candidate")
+        .id;
+    assert_ne!(retrained, builtin);
+
+    let (opened, go) = stall_loading(&dir.path().join("models").join(format!("{builtin}.model")));
+    let activation = {
+        let mut admin = admin.clone();
+        let id = builtin.clone();
+        tokio::spawn(async move { admin.activate_model(ActivateModelRequest { id }).await })
+    };
+    tokio::task::spawn_blocking(move || opened.recv_timeout(Duration::from_secs(30)))
+        .await
+        .expect("wait task")
+        .expect("the activation opens the model file");
+    // The activation is under way, stalled on its file: two retrains now.
+    let retrains: Vec<_> = (0..2)
+        .map(|_| {
+            let mut admin = admin.clone();
+            tokio::spawn(async move { admin.retrain(RetrainRequest { force: true, tolerance: None }).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!activation.is_finished(), "the activation waits for its file");
+    go.send(()).expect("writer thread");
+    let activated = activation.await.expect("activation task").expect("activation").into_inner();
+    assert_eq!(activated.model.expect("model").id, builtin);
+
+    let mut answers = Vec::new();
+    for retrain in retrains {
+        answers.push(retrain.await.expect("retrain task"));
+    }
+    let refused: Vec<&tonic::Status> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+    assert_eq!(refused.len(), 1, "exactly one retrain runs, the other is refused: {answers:?}");
+    assert_eq!(refused[0].code(), Code::FailedPrecondition, "{:?}", refused[0]);
+    assert!(refused[0].message().contains("a retrain is already running"), "{}", refused[0].message());
+    let done = answers.into_iter().find_map(Result::ok).expect("one retrain ran").into_inner();
+    assert_eq!(done.previous.expect("previous").id, builtin, "compared with what the activation made active");
+    assert!(done.activated, "{}", done.reason);
+    assert_eq!(done.candidate.expect("candidate").id, retrained, "the same examples give the same model");
+    assert_eq!(label_of(&server, "hello").await.1, retrained);
+    assert_eq!(admin.list_models(ListModelsRequest {}).await.expect("list").into_inner().active, retrained);
+}
+
+/// ListModels with `authorization: <value>` sent as given.
+async fn list_with_authorization(server: &ServerProcess, value: &str) -> Result<(), tonic::Status> {
+    let channel = client::connect_channel(&server.addr).await.expect("channel");
+    let value: tonic::metadata::MetadataValue<_> = value.parse().expect("ascii");
+    let mut trainer = tweetguide::proto::v1::trainer_client::TrainerClient::with_interceptor(
+        channel,
+        move |mut request: tonic::Request<()>| {
+            request.metadata_mut().insert("authorization", value.clone());
+            Ok(request)
+        },
+    );
+    trainer.list_models(ListModelsRequest {}).await.map(drop)
+}
+
+/// #14 item e: HTTP authentication schemes are case-insensitive (RFC 9110
+/// §11.1), so `bearer` and `BEARER` are the same scheme; the token itself is not.
+#[tokio::test]
+async fn the_bearer_scheme_is_matched_in_any_case_and_the_token_exactly() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    for value in
+        [format!("Bearer {TOKEN}"), format!("bearer {TOKEN}"), format!("BEARER {TOKEN}"), format!("bEaReR {TOKEN}")]
+    {
+        list_with_authorization(&server, &value).await.unwrap_or_else(|e| panic!("{value:?} refused: {e:?}"));
+    }
+    let upper = TOKEN.to_uppercase();
+    for value in [
+        format!("bearer {upper}"),
+        format!("Basic {TOKEN}"),
+        format!("Bearer{TOKEN}"),
+        TOKEN.to_owned(),
+        format!("bearer {TOKEN}x"),
+        "bearer".to_owned(),
+    ] {
+        let status = list_with_authorization(&server, &value).await.expect_err(&value);
+        assert_eq!(status.code(), Code::Unauthenticated, "{value:?}: {status:?}");
+    }
+}
+
+/// #14 item e: a token short enough to guess is refused at start, before the
+/// data folder is touched, and the message says what is wanted.
+#[test]
+fn an_admin_token_shorter_than_16_characters_refuses_to_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let args = ["--data-dir", data.to_str().expect("utf-8")];
+    for short in ["x", "fifteen-chars15", "  twelve-chars   "] {
+        let (status, stderr) = common::process::serve_until_exit(&args, &[("TWEETGUIDE_ADMIN_TOKEN", short)]);
+        assert!(!status.success(), "{short:?} accepted: {stderr}");
+        assert!(stderr.contains("TWEETGUIDE_ADMIN_TOKEN") && stderr.contains("16 characters"), "{stderr}");
+        assert!(!stderr.contains(" addr="), "never served: {stderr}");
+        if short.trim().len() > 1 {
+            assert!(!stderr.contains(short.trim()), "the token is never printed: {stderr}");
+        }
+        assert!(!data.exists(), "nothing written in the data folder");
+    }
+    // Sixteen characters are enough.
+    let server = ServerProcess::start(&args, &[("TWEETGUIDE_ADMIN_TOKEN", "sixteen-chars-16")]);
+    assert!(data.join("models").exists());
+    drop(server);
+}
+
+/// #14 item d: a model id is echoed in the error, clipped: an 8 MB id used
+/// to come back whole in `grpc-message`.
+#[tokio::test]
+async fn an_8_mb_model_id_gets_a_short_not_found() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(dir.path());
+    let mut admin = admin(&server).await;
+    let huge = "é".repeat(4 * 1024 * 1024);
+    let activate = admin.activate_model(ActivateModelRequest { id: huge.clone() }).await.expect_err("unknown id");
+    let get = admin.get_model(tweetguide::proto::v1::GetModelRequest { id: huge }).await.expect_err("unknown id");
+    for status in [activate, get] {
+        assert_eq!(status.code(), Code::NotFound, "{:.200}", status.message());
+        assert!(status.message().len() < 300, "{} bytes: {:.200}", status.message().len(), status.message());
+        assert!(status.message().contains("éé…"), "clipped on a character boundary: {}", status.message());
+    }
+    // A short unknown id is still echoed whole.
+    let status = admin.activate_model(ActivateModelRequest { id: "feedface".into() }).await.expect_err("unknown id");
+    assert!(status.message().contains("\"feedface\""), "{}", status.message());
+}
+
+/// A server on `data_dir` created with the usual umask (022), whatever the
+/// test runner's: the modes it gives its files are then its own doing.
+#[cfg(unix)]
+fn start_with_usual_umask(data_dir: &std::path::Path) -> ServerProcess {
+    use std::os::unix::process::CommandExt;
+    ServerProcess::start_with(
+        &["--data-dir", data_dir.to_str().expect("utf-8")],
+        &[("TWEETGUIDE_ADMIN_TOKEN", TOKEN)],
+        |command| {
+            // SAFETY: umask is async-signal-safe and touches no memory.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::umask(0o022);
+                    Ok(())
+                });
+            }
+        },
+    )
+}
+
+/// Every folder and file of a data folder (two levels: the folder and
+/// `models/`), with its permission bits.
+#[cfg(unix)]
+fn modes(data_dir: &std::path::Path) -> Vec<(std::path::PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found =
+        vec![(data_dir.to_owned(), std::fs::metadata(data_dir).expect("stat").permissions().mode() & 0o777)];
+    for folder in [data_dir.to_owned(), data_dir.join("models")] {
+        for entry in std::fs::read_dir(&folder).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let mode = std::fs::symlink_metadata(&path).expect("stat").permissions().mode() & 0o777;
+            found.push((path, mode));
+        }
+    }
+    found
+}
+
+#[cfg(unix)]
+fn assert_private(data_dir: &std::path::Path) {
+    for (path, mode) in modes(data_dir) {
+        let expected = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, expected, "{} is {mode:o}, not {expected:o}", path.display());
+    }
+}
+
+/// #14 item b: stored tweets used to be readable by every local user (folder
+/// 0755, database 0644). The folder is 0700 and every file in it 0600,
+/// including SQLite's -wal and -shm files and the model versions.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_everything_in_it_are_private() {
+    let root = tempfile::tempdir().expect("dir");
+    let data = root.path().join("data");
+    let server = start_with_usual_umask(&data);
+    let mut admin = admin(&server).await;
+    admin.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await.expect("add");
+    admin.retrain(RetrainRequest { force: true, tolerance: None }).await.expect("retrain");
+    let names: Vec<String> =
+        modes(&data).iter().filter_map(|(p, _)| Some(p.file_name()?.to_str()?.to_owned())).collect();
+    for expected in ["examples.sqlite", "examples.sqlite-wal", "examples.sqlite-shm", "models", "manifest.json"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} not among {names:?}");
+    }
+    assert!(names.iter().filter(|n| n.ends_with(".model")).count() == 2, "{names:?}");
+    assert_private(&data);
+}
+
+/// #14 item b: a folder made by an older release (or by hand) with looser
+/// modes is tightened at start, and the log says so. Bits are only taken
+/// away: a read-only folder stays read-only.
+#[cfg(unix)]
+#[tokio::test]
+async fn looser_modes_of_an_existing_data_folder_are_tightened_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("dir");
+    let data = root.path().join("data");
+    let server = start_with_usual_umask(&data);
+    admin(&server).await.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await.expect("add");
+    // Killed: SQLite's -wal and -shm files stay behind, as after a crash.
+    server.signal_and_wait("KILL");
+    for (path, _) in modes(&data) {
+        let loose = if path.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(loose)).expect("chmod");
+    }
+    assert!(data.join("examples.sqlite-wal").exists() && data.join("examples.sqlite-shm").exists());
+
+    let server = start_with_usual_umask(&data);
+    let log = server.log.lock().expect("log").join("\n");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("permissions") && l.contains(data.to_str().expect("utf-8"))),
+        "no warning about tightened permissions in {log}"
+    );
+    assert_private(&data);
+    let added = admin(&server).await.add_examples(AddExamplesRequest { examples: zorblax_examples() }).await;
+    assert_eq!(added.expect("add").into_inner().duplicates, 25, "the examples are all there");
+}

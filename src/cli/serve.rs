@@ -11,7 +11,7 @@ use clap::Args;
 use clap::builder::TypedValueParser;
 use tracing::{info, warn};
 use tweetguide::server::{self, ActiveModel, AdminToken, RetrainBase, ServerOptions, Services, TrainerState};
-use tweetguide::store::{ModelRegistry, SqliteStore, StoreError};
+use tweetguide::store::{DataFolder, FolderError, ModelRegistry, SqliteStore, StoreError};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -159,25 +159,35 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
 }
 
 /// Loads the model and opens the data directory: examples, versions,
-/// token. An unreadable model, or damaged model versions, stop the server; a
-/// data directory that cannot be written (read-only, full) or a corrupt
-/// example database leave Classify and ScoreTimeline served, without the
-/// Trainer, and the log says why.
+/// token. An unreadable model, damaged model versions, or a data directory
+/// another server holds stop the server; a data directory that cannot be
+/// written (read-only, full) or a corrupt example database leave Classify and
+/// ScoreTimeline served, without the Trainer, and the log says why.
 fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
+    // A token too short to be a secret is a mistake to stop on, before the
+    // data directory is touched; a blank one asks for a generated token.
+    let given_token = match std::env::var("TWEETGUIDE_ADMIN_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => {
+            Some(AdminToken::new(&token).context("TWEETGUIDE_ADMIN_TOKEN is refused")?)
+        }
+        _ => None,
+    };
     let model = super::load_model(args.model.as_ref())?;
     let base = RetrainBase::new(Arc::new(model.clone())).map_err(anyhow::Error::msg)?;
-    let dir = match data_dir(args.data_dir.as_ref()).and_then(|dir| {
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
-        Ok(dir)
-    }) {
-        Ok(dir) => dir,
+    // Locked before anything in it is read or written: a second server on
+    // the same folder would replace the first one's token and versions.
+    let folder = match data_dir(args.data_dir.as_ref()).map(|dir| DataFolder::open(&dir)) {
+        Ok(Ok(folder)) => folder,
+        Ok(Err(error @ FolderError::InUse { .. })) => return Err(error.into()),
+        Ok(Err(error)) => return Ok(without_trainer(model, &error.into())),
         Err(error) => return Ok(without_trainer(model, &error)),
     };
+    let dir = folder.path().to_owned();
     let initial = match args.model {
         Some(_) => tweetguide::store::Initial::File(&model),
         None => tweetguide::store::Initial::Builtin(&model),
     };
-    let (registry, active) = match ModelRegistry::open(&dir.join("models"), args.keep_models, initial) {
+    let (registry, active) = match ModelRegistry::open(&folder.models(), args.keep_models, initial) {
         Ok(opened) => opened,
         Err(error) => {
             // Damaged versions stop the server: serving the built-in model in
@@ -195,18 +205,18 @@ fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
         }
     };
     // From here on the registry's active version is what is served.
-    let store = match SqliteStore::open(&dir.join("examples.sqlite"))
+    let store = match SqliteStore::open(&folder.examples())
         .with_context(|| format!("cannot open the example database in {}", dir.display()))
     {
         Ok(store) => store,
         Err(error) => return Ok(without_trainer(active, &error)),
     };
-    let token = match std::env::var("TWEETGUIDE_ADMIN_TOKEN") {
-        Ok(token) if !token.trim().is_empty() => {
+    let token = match given_token {
+        Some(token) => {
             info!("Trainer token taken from TWEETGUIDE_ADMIN_TOKEN");
-            AdminToken::new(&token)
+            token
         }
-        _ => {
+        None => {
             let written = AdminToken::generate()
                 .context("cannot generate an admin token")
                 .and_then(|token| Ok((token.write_to(&dir).context("cannot write the admin token file")?, token)));
@@ -220,7 +230,7 @@ fn open_state(args: &ServeArgs) -> anyhow::Result<Services> {
         }
     };
     let model = Arc::new(ActiveModel::new(active));
-    let trainer = TrainerState::new(Arc::clone(&model), Arc::new(store), Arc::new(registry), base);
+    let trainer = TrainerState::new(Arc::clone(&model), Arc::new(store), Arc::new(registry), base, folder);
     info!(data_dir = %dir.display(), "data directory ready");
     Ok(Services { model, trainer: Some((Arc::new(trainer), token)) })
 }

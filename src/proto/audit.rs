@@ -144,10 +144,17 @@ pub(crate) fn timeline_from_request(
         Some(ts) => datetime(ts).ok_or_else(|| bad("as_of", "not a valid timestamp (years 1 to 9999)"))?,
         None => now,
     };
+    let max_locale = crate::server::validate::MAX_LOCALE_BYTES;
+    if request.locale.len() > max_locale {
+        return Err(bad("locale", &format!("{} bytes, over the limit of {max_locale}", request.locale.len())));
+    }
     let lang = match request.locale.to_ascii_lowercase().split(['-', '_']).next().unwrap_or_default() {
         "" | "en" => Lang::En,
         "fr" => Lang::Fr,
-        _ => return Err(bad("locale", &format!("{:?} is not supported: use \"fr\" or \"en\"", request.locale))),
+        _ => {
+            let quoted = crate::server::validate::quote(&request.locale);
+            return Err(bad("locale", &format!("{quoted} is not supported: use \"fr\" or \"en\"")));
+        }
     };
     let defaults = Thresholds::default();
     let o = request.thresholds.unwrap_or_default();

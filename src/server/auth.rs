@@ -10,6 +10,21 @@ use tonic::{Request, Status};
 /// Name of the token file in the data directory.
 pub const TOKEN_FILE: &str = "admin-token";
 
+const BEARER: &[u8] = b"Bearer";
+
+/// Fewest characters an operator's token may have: the Trainer changes what
+/// every caller is answered, and a short token can be guessed over the network.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// An operator's token too short to be a secret.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "too short: an admin token needs at least {MIN_TOKEN_CHARS} characters, this one has {chars} (e.g. `openssl rand -hex 32` makes a good one)"
+)]
+pub struct TokenTooShort {
+    chars: usize,
+}
+
 /// The secret a `Trainer` caller must present as `authorization: Bearer <token>`.
 #[derive(Clone)]
 pub struct AdminToken(Arc<[u8]>);
@@ -22,16 +37,22 @@ impl std::fmt::Debug for AdminToken {
 }
 
 impl AdminToken {
-    /// A token given by the operator.
-    pub fn new(token: &str) -> Self {
-        AdminToken(token.trim().as_bytes().into())
+    /// A token given by the operator, without its surrounding whitespace (a
+    /// file's final newline is not part of it).
+    pub fn new(token: &str) -> Result<Self, TokenTooShort> {
+        let token = token.trim();
+        let chars = token.chars().count();
+        if chars < MIN_TOKEN_CHARS {
+            return Err(TokenTooShort { chars });
+        }
+        Ok(AdminToken(token.as_bytes().into()))
     }
 
-    /// A fresh random token (256 bits, hex).
+    /// A fresh random token (256 bits, 64 hex characters).
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)?;
-        Ok(AdminToken::new(&crate::corpus::hex(&bytes)))
+        Ok(AdminToken(crate::corpus::hex(&bytes).as_bytes().into()))
     }
 
     /// Writes the token to `dir/admin-token`, readable by its owner only,
@@ -59,7 +80,14 @@ impl AdminToken {
             .metadata()
             .get("authorization")
             .ok_or_else(|| Status::unauthenticated("missing `authorization: Bearer <token>` metadata"))?;
-        let presented = header.as_bytes().strip_prefix(b"Bearer ").unwrap_or_default();
+        // The scheme is case-insensitive (RFC 9110 §11.1) and one or more
+        // spaces separate it from the token; the token is compared exactly.
+        let presented = match header.as_bytes().split_at_checked(BEARER.len()) {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case(BEARER) && rest.starts_with(b" ") => {
+                rest.trim_ascii_start()
+            }
+            _ => &[],
+        };
         if bool::from(presented.ct_eq(&self.0)) && !self.0.is_empty() {
             Ok(request)
         } else {
@@ -81,15 +109,42 @@ mod tests {
         request
     }
 
+    const SECRET: &str = "s3cret-of-16-chars";
+
     #[test]
-    fn accepts_only_the_exact_bearer_token() {
-        let token = AdminToken::new("s3cret");
-        assert!(token.check(request(Some("Bearer s3cret"))).is_ok());
-        for bad in [None, Some("Bearer s3cre"), Some("Bearer s3cret2"), Some("s3cret"), Some("Basic s3cret")] {
-            let status = token.check(request(bad)).expect_err("refused");
-            assert_eq!(status.code(), tonic::Code::Unauthenticated, "{bad:?}");
+    fn accepts_only_the_exact_token_after_a_bearer_scheme_in_any_case() {
+        let token = AdminToken::new(&format!(" {SECRET}\n")).expect("long enough");
+        for good in ["Bearer", "bearer", "BEARER", "Bearer  "] {
+            let value = format!("{good} {SECRET}");
+            assert!(token.check(request(Some(&value))).is_ok(), "{value:?}");
         }
-        assert!(!format!("{token:?}").contains("s3cret"));
+        let bad = [
+            None,
+            Some("Bearer s3cret-of-16-char".to_owned()),
+            Some(format!("Bearer {SECRET}2")),
+            Some(format!("Bearer {}", SECRET.to_uppercase())),
+            Some(format!("Bearer{SECRET}")),
+            Some(format!("Bearerr {SECRET}")),
+            Some(SECRET.to_owned()),
+            Some(format!("Basic {SECRET}")),
+            Some("Bearer".to_owned()),
+            Some("Bearer ".to_owned()),
+        ];
+        for value in bad {
+            let status = token.check(request(value.as_deref())).expect_err("refused");
+            assert_eq!(status.code(), tonic::Code::Unauthenticated, "{value:?}");
+        }
+        assert!(!format!("{token:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn refuses_tokens_shorter_than_16_characters() {
+        for short in ["", "x", "  fifteen-chars15  ", "ééééééééééééééé"] {
+            let error = AdminToken::new(short).expect_err(short);
+            assert!(error.to_string().contains("at least 16 characters"), "{error}");
+        }
+        assert!(AdminToken::new("sixteen-chars-16").is_ok());
+        assert!(AdminToken::new("éééééééééééééééé").is_ok(), "characters, not bytes");
     }
 
     #[cfg(unix)]
@@ -103,6 +158,7 @@ mod tests {
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
         let read = std::fs::read_to_string(&path).expect("read");
         assert_eq!(read.trim().len(), 64);
-        assert!(AdminToken::new(&read).check(request(Some(&format!("Bearer {}", read.trim())))).is_ok());
+        let reread = AdminToken::new(&read).expect("a generated token is long enough");
+        assert!(reread.check(request(Some(&format!("Bearer {}", read.trim())))).is_ok());
     }
 }

@@ -18,7 +18,7 @@ use crate::proto::v1::trainer_server::Trainer;
 use crate::proto::v1::{self, ActivateModelRequest, ActivateModelResponse, AddExamplesRequest, AddExamplesResponse};
 use crate::proto::v1::{GetModelRequest, ListModelsRequest, ListModelsResponse, ModelVersion};
 use crate::proto::v1::{RetrainRequest, RetrainResponse};
-use crate::store::{ExampleStore, ModelRegistry, StoreError, VersionInfo};
+use crate::store::{DataFolder, ExampleStore, ModelRegistry, StoreError, VersionInfo};
 
 /// How much lower a retrained model's held-out macro-F1 may be than the
 /// active model's and still be activated, unless the request says otherwise.
@@ -58,7 +58,15 @@ pub struct TrainerState {
     pub(crate) store: Arc<dyn ExampleStore>,
     pub(crate) registry: Arc<ModelRegistry>,
     pub(crate) base: Arc<RetrainBase>,
+    /// Held for a whole retrain: a second one is refused, not queued, since
+    /// it would train on the same examples.
     retraining: Arc<tokio::sync::Mutex<()>>,
+    /// Held while the active version changes (an activation, the end of a
+    /// retrain): changes wait for each other, briefly, and a retrain compares
+    /// its model with the version that is active when it decides.
+    switching: Arc<tokio::sync::Mutex<()>>,
+    /// The data folder's lock, held as long as the Trainer may write there.
+    _folder: DataFolder,
 }
 
 impl std::fmt::Debug for TrainerState {
@@ -68,14 +76,24 @@ impl std::fmt::Debug for TrainerState {
 }
 
 impl TrainerState {
-    /// Ties the store, the registry and the active model together.
+    /// Ties the store, the registry and the active model together, and keeps
+    /// the data folder they live in locked until the state is dropped.
     pub fn new(
         model: Arc<ActiveModel>,
         store: Arc<dyn ExampleStore>,
         registry: Arc<ModelRegistry>,
         base: RetrainBase,
+        folder: DataFolder,
     ) -> Self {
-        TrainerState { model, store, registry, base: Arc::new(base), retraining: Arc::new(tokio::sync::Mutex::new(())) }
+        TrainerState {
+            model,
+            store,
+            registry,
+            base: Arc::new(base),
+            retraining: Arc::default(),
+            switching: Arc::default(),
+            _folder: folder,
+        }
     }
 }
 
@@ -98,6 +116,11 @@ impl TrainerService {
 const NOTHING_CHANGED: &str = "nothing was changed";
 const NOTHING_STORED: &str = "nothing was stored";
 
+/// The caller's id, clipped: it may be megabytes long.
+fn unknown_version(id: &str) -> Status {
+    Status::not_found(format!("no kept model version {}", validate::quote(id)))
+}
+
 fn store_status(error: StoreError) -> Status {
     store_status_after(error, NOTHING_CHANGED)
 }
@@ -107,7 +130,7 @@ fn store_status(error: StoreError) -> Status {
 /// (full, read-only), or report a fault (anything else).
 fn store_status_after(error: StoreError, unchanged: &str) -> Status {
     match error {
-        StoreError::UnknownVersion(id) => Status::not_found(format!("no kept model version {id:?}")),
+        StoreError::UnknownVersion(id) => unknown_version(&id),
         StoreError::Locked { .. } => {
             warn!(error = %error, "example database locked");
             Status::unavailable(format!("{error}; {unchanged}"))
@@ -236,6 +259,9 @@ fn retrain_blocking(state: &TrainerState, force: bool, tolerance: f64) -> Result
             .map_err(|e| Status::internal(format!("training failed: {e}")))?
     };
 
+    // Training took long; deciding and activating are quick, and no
+    // activation may change the active version in the middle of them.
+    let _switching = state.switching.blocking_lock();
     let previous = state.model.snapshot();
     let previous_info = state.registry.get(previous.id());
     let previous_f1 = previous.evaluate(held_out).macro_f1;
@@ -400,8 +426,7 @@ impl TrainerService {
 
     async fn handle_get_model(&self, request: Request<GetModelRequest>) -> Result<Response<ModelVersion>, Status> {
         let id = request.into_inner().id;
-        let info =
-            self.state.registry.get(&id).ok_or_else(|| Status::not_found(format!("no kept model version {id:?}")))?;
+        let info = self.state.registry.get(&id).ok_or_else(|| unknown_version(&id))?;
         let registry = Arc::clone(&self.state.registry);
         let model = tokio::task::spawn_blocking(move || registry.load_version(&id))
             .await
@@ -415,18 +440,24 @@ impl TrainerService {
         request: Request<ActivateModelRequest>,
     ) -> Result<Response<ActivateModelResponse>, Status> {
         let id = request.into_inner().id;
-        // Activation and retraining both change the active version: one at a time.
-        let _guard = self.state.retraining.lock().await;
-        let previous = self.state.model.snapshot().id().to_owned();
-        let registry = Arc::clone(&self.state.registry);
-        let (model, info) = tokio::task::spawn_blocking(move || registry.activate(&id))
-            .await
-            .map_err(|e| Status::internal(format!("activation task failed: {e}")))?
-            .map_err(store_status)?;
-        let version = version_to_proto(&info, model.id(), Some(&model));
-        super::metrics::active_model(model.id(), Some(&previous));
-        self.state.model.replace(Arc::new(model));
-        info!(model = %version.id, %previous, "model activated");
+        // Waits for another change of the active version (an activation, or
+        // the end of a retrain), not for a whole retrain. The guard and the
+        // swap move into the task: a caller that leaves cannot stop it between
+        // the manifest naming a version and that version being served.
+        let guard = Arc::clone(&self.state.switching).lock_owned().await;
+        let state = Arc::clone(&self.state);
+        let (version, previous) = tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            let previous = state.model.snapshot().id().to_owned();
+            let (model, info) = state.registry.activate(&id).map_err(store_status)?;
+            let version = version_to_proto(&info, model.id(), Some(&model));
+            super::metrics::active_model(model.id(), Some(&previous));
+            state.model.replace(Arc::new(model));
+            info!(model = %version.id, %previous, "model activated");
+            Ok::<_, Status>((version, previous))
+        })
+        .await
+        .map_err(|e| Status::internal(format!("activation task failed: {e}")))??;
         Ok(Response::new(ActivateModelResponse { model: Some(version), previous }))
     }
 }

@@ -14,6 +14,25 @@ pub const MAX_TWEETS_PER_MESSAGE: usize = 10_000;
 pub const MAX_ID_BYTES: usize = 256;
 /// Most top features a prediction may carry.
 pub const MAX_TOP_FEATURES: u32 = 20;
+/// Longest `locale` accepted, in bytes: the practical maximum of a BCP 47
+/// language tag (RFC 5646 §4.4.1).
+pub(crate) const MAX_LOCALE_BYTES: usize = 35;
+/// Most characters of a caller's text an error message repeats: enough to
+/// recognise it, never so many that the answer grows with the request.
+const QUOTED_CHARS: usize = 64;
+
+/// A caller's text as an error message repeats it: quoted (escaped), clipped
+/// on a character boundary to [`QUOTED_CHARS`] characters with an ellipsis
+/// and its whole size when longer.
+pub(crate) fn quote(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => format!("{text:?}"),
+        Some((end, _)) => {
+            let clipped = format!("{}…", &text[..end]);
+            format!("{clipped:?} ({} bytes)", text.len())
+        }
+    }
+}
 
 /// A request error, before it becomes a gRPC status.
 pub(crate) fn invalid(field: impl std::fmt::Display, reason: impl std::fmt::Display) -> Status {
@@ -105,4 +124,19 @@ pub(crate) fn timeline_request(request: &ScoreTimelineRequest, max_tweets: usize
 /// Prefixes a status message with where it happened, keeping its code.
 pub(crate) fn within(prefix: &str, status: Status) -> Status {
     Status::new(status.code(), format!("{prefix}: {}", status.message()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_clips_long_text_on_a_character_boundary() {
+        assert_eq!(quote("fr-\"CA\""), r#""fr-\"CA\"""#);
+        let exact = "é".repeat(QUOTED_CHARS);
+        assert_eq!(quote(&exact), format!("{exact:?}"), "64 characters are quoted whole");
+        let long = format!("{exact}ü{}", "x".repeat(8 << 20));
+        let quoted = quote(&long);
+        assert_eq!(quoted, format!("\"{exact}…\" ({} bytes)", long.len()));
+    }
 }

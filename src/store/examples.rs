@@ -68,6 +68,7 @@ impl SqliteStore {
     /// cannot write is opened anyway, with a warning: its examples still serve
     /// retraining, and only adding more fails.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        create_private(path);
         let connection = connect(path).map_err(|e| classify(path, e))?;
         if connection.is_readonly(MAIN_DB)? {
             warn!(
@@ -84,6 +85,17 @@ impl SqliteStore {
         // (transactions roll back), so a poisoned lock is safe to reuse.
         self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Creates a missing database file readable by its owner only: SQLite would
+/// make it 0644, and gives its -wal, -shm and -journal files the database's
+/// mode. Best effort: when this fails, SQLite's own open says why.
+fn create_private(path: &Path) {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let _ = options.open(path);
 }
 
 /// Opens and configures a connection. SQLite silently falls back to

@@ -2,11 +2,13 @@
 //! model versions trained from them.
 
 mod examples;
+mod folder;
 mod registry;
 
 use std::path::PathBuf;
 
 pub use examples::{AddOutcome, BUSY_TIMEOUT, ExampleStore, Relabelled, SqliteStore};
+pub use folder::{DataFolder, FolderError, LOCK_FILE};
 pub use registry::{Initial, ModelRegistry, VersionInfo};
 
 /// Why the store failed. The variants a caller can act on (retry, free disk

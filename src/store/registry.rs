@@ -6,7 +6,8 @@
 //! any point leaves the previous active model in place: a half-written model
 //! can never become active. Opening still checks the active model, because a
 //! disk or a person can damage a file afterwards, and falls back to the newest
-//! kept version that loads.
+//! kept version that loads. A manifest that was deleted is rebuilt from the
+//! model files, which carry their own checksum (their id) and metadata.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -68,8 +69,8 @@ pub enum Initial<'a> {
     File(&'a Model),
 }
 
-/// The kept model versions of one data directory. One server per directory:
-/// the manifest is read once, at start.
+/// The kept model versions of one data directory. One server per directory
+/// (`serve` locks the data folder): the manifest is read once, at start.
 #[derive(Debug)]
 pub struct ModelRegistry {
     dir: PathBuf,
@@ -114,8 +115,14 @@ impl ModelRegistry {
     /// replaced by the newest kept version that loads, with a warning. When
     /// none loads, or the manifest itself is unreadable, this fails rather
     /// than serve something unexpected or forget the kept versions.
+    ///
+    /// A manifest missing beside model files was lost, not yet written: it is
+    /// rebuilt from the files that load, with a warning, and the newest file
+    /// is made active, as the likeliest to have been (a retrain activates
+    /// what it writes, and a rollback is one ActivateModel away); with
+    /// `Initial::File`, that file is, as always.
     pub fn open(dir: &Path, keep: usize, initial: Initial<'_>) -> Result<(ModelRegistry, Model), StoreError> {
-        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        super::folder::create_private_dir(dir).map_err(io_error(dir))?;
         remove_unfinished_writes(dir);
         let manifest_path = dir.join(MANIFEST);
         let (model, origin) = match initial {
@@ -127,6 +134,44 @@ impl ModelRegistry {
                 let manifest: Manifest = serde_json::from_slice(&bytes)
                     .map_err(|e| StoreError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
                 ModelRegistry { dir: dir.to_owned(), keep: keep.max(1), manifest: Mutex::new(manifest) }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && has_model_files(dir) => {
+                let builtin = match initial {
+                    Initial::Builtin(builtin) => Some(builtin.id().to_owned()),
+                    Initial::File(_) => Model::embedded_default().ok().map(|m| m.id().to_owned()),
+                };
+                let found = scan(dir, builtin.as_deref());
+                if found.versions.is_empty() && matches!(initial, Initial::Builtin(_)) && !found.all_from_other_releases
+                {
+                    return Err(StoreError::NoUsableVersion { dir: dir.to_owned(), found: found.unusable.join("; ") });
+                }
+                let empty = Manifest { active: String::new(), versions: Vec::new() };
+                let registry = ModelRegistry { dir: dir.to_owned(), keep: keep.max(1), manifest: Mutex::new(empty) };
+                match found.versions.last() {
+                    Some(newest) => {
+                        let active = newest.id.clone();
+                        let kept = found.versions.len();
+                        registry.update(|m| *m = Manifest { active: active.clone(), versions: found.versions })?;
+                        warn!(
+                            path = %manifest_path.display(),
+                            kept,
+                            active = %active,
+                            "{} was missing: rebuilt from the {kept} model files that load; {active}, the newest \
+                             file, is active (ActivateModel picks another)",
+                            manifest_path.display()
+                        );
+                    }
+                    // Only versions of another release: start afresh as the
+                    // release-change fallback does, leaving them in place.
+                    None => {
+                        registry.write_model(model)?;
+                        registry.update(|m| {
+                            m.active = model.id().to_owned();
+                            m.versions.push(version_info(model, None, 0, origin));
+                        })?;
+                    }
+                }
+                registry
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let info = version_info(model, None, 0, origin);
@@ -335,6 +380,90 @@ impl ModelRegistry {
     }
 }
 
+/// Whether `dir` holds model files: a manifest missing beside them was lost,
+/// not yet written.
+fn has_model_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| entries.flatten().any(|entry| model_file_id(&entry.path()).is_some()))
+}
+
+/// The version id a model file's name gives, `<id>.model`.
+fn model_file_id(path: &Path) -> Option<&str> {
+    let id = path.file_name()?.to_str()?.strip_suffix(".model")?;
+    (!id.is_empty() && !id.starts_with(TEMPORARY_PREFIX)).then_some(id)
+}
+
+/// The model files of a folder whose manifest was lost.
+struct Scan {
+    /// Versions that load and are the model their name says, oldest first.
+    versions: Vec<VersionInfo>,
+    /// The other files, and why each cannot be used.
+    unusable: Vec<String>,
+    /// Whether every unusable file only comes from another release.
+    all_from_other_releases: bool,
+}
+
+/// Rebuilds what the manifest said of each model file. A file holds its
+/// model's metadata, not when it was registered, from what, or how it came:
+/// the file's modification time stands for the first (a version's file is
+/// written once, when it is registered), the parent is unknown, and the
+/// origin is `retrain` for a model with added examples, `builtin` for the
+/// built-in model and `file` otherwise.
+fn scan(dir: &Path, builtin: Option<&str>) -> Scan {
+    let mut found = Scan { versions: Vec::new(), unusable: Vec::new(), all_from_other_releases: true };
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(id) = model_file_id(&path) else { continue };
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let loaded = Model::load(&path).and_then(|model| {
+            if model.id() == id {
+                Ok(model)
+            } else {
+                Err(ModelFileError::Corrupt(format!("the file holds model {}", model.id())))
+            }
+        });
+        match loaded {
+            Ok(model) => {
+                // Added examples are the `examples` source of `Model::with_examples`.
+                let added: u64 = model
+                    .info()
+                    .training
+                    .sources
+                    .iter()
+                    .filter(|source| source.name == "examples")
+                    .map(|source| source.examples)
+                    .sum();
+                let origin = if added > 0 {
+                    "retrain"
+                } else if builtin == Some(id) {
+                    "builtin"
+                } else {
+                    "file"
+                };
+                let mut info = version_info(&model, None, added, origin);
+                info.created_at =
+                    entry.metadata().and_then(|m| m.modified()).map_or(DateTime::UNIX_EPOCH, DateTime::from);
+                found.versions.push(info);
+            }
+            Err(error) => {
+                found.all_from_other_releases &=
+                    matches!(error, ModelFileError::Incompatible { .. } | ModelFileError::Tokenizer(_));
+                warn!(
+                    path = %path.display(),
+                    reason = %error,
+                    "model file {} cannot be used; left out of the rebuilt manifest, and left in place",
+                    path.display()
+                );
+                found.unusable.push(format!("{}: {error}", path.display()));
+            }
+        }
+    }
+    found.versions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+    found
+}
+
 fn version_info(model: &Model, parent: Option<&str>, added_examples: u64, origin: &str) -> VersionInfo {
     let info = model.info();
     let held_out = info.held_out.as_ref();
@@ -534,6 +663,74 @@ mod tests {
         let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
         assert_eq!(model.id(), c.id());
         assert!(registry.get(d.id()).is_some() && registry.get(b.id()).is_some());
+    }
+
+    /// Sets the modification time of `model`'s file to `hours` ago.
+    fn aged(dir: &Path, model: &Model, hours: u64) {
+        let file = std::fs::File::options().write(true).open(dir.join(format!("{}.model", model.id()))).expect("open");
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+        file.set_modified(when).expect("set mtime");
+    }
+
+    #[test]
+    fn a_lost_manifest_is_rebuilt_from_the_files_and_the_newest_file_is_active() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        // Registered a, b, c; the files say b is the newest.
+        aged(dir.path(), &a, 3);
+        aged(dir.path(), &c, 2);
+        aged(dir.path(), &b, 1);
+        std::fs::remove_file(dir.path().join(MANIFEST)).expect("remove manifest");
+
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect("open");
+        assert_eq!(model.id(), b.id());
+        let ids: Vec<String> = registry.list().into_iter().map(|v| v.id).collect();
+        assert_eq!(ids, [a.id(), c.id(), b.id()], "oldest file first");
+        assert_eq!(registry.get(a.id()).expect("a").origin, "builtin");
+        assert_eq!(registry.get(c.id()).expect("c").origin, "file");
+        assert_eq!(manifest_of(dir.path()).active, b.id(), "written");
+        drop(registry);
+
+        // Given a model file, that one is served; the others are kept.
+        std::fs::remove_file(dir.path().join(MANIFEST)).expect("remove manifest");
+        let d = tiny_model("delta");
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::File(&d)).expect("open");
+        assert_eq!(model.id(), d.id());
+        assert_eq!(registry.list().len(), 4);
+    }
+
+    #[test]
+    fn a_lost_manifest_beside_files_that_do_not_load_refuses_unless_given_a_model_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let [a, b, c] = three_versions(dir.path());
+        for model in [&a, &b, &c] {
+            corrupt(&dir.path().join(format!("{}.model", model.id())));
+        }
+        std::fs::remove_file(dir.path().join(MANIFEST)).expect("remove manifest");
+        let error = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&a)).expect_err("nothing loads");
+        assert!(matches!(error, StoreError::NoUsableVersion { .. }), "{error:?}");
+        assert!(error.to_string().contains(&format!("{}.model", c.id())), "{error}");
+        assert!(!dir.path().join(MANIFEST).exists(), "nothing written");
+
+        let d = tiny_model("delta");
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::File(&d)).expect("rescued");
+        assert_eq!(model.id(), d.id());
+        assert_eq!(registry.list().len(), 1);
+        assert!(dir.path().join(format!("{}.model", a.id())).exists(), "the damaged files are left in place");
+    }
+
+    #[test]
+    fn a_lost_manifest_beside_versions_of_another_release_starts_from_the_built_in_model() {
+        let dir = tempfile::tempdir().expect("dir");
+        for model in three_versions(dir.path()) {
+            from_another_release(&dir.path().join(format!("{}.model", model.id())));
+        }
+        std::fs::remove_file(dir.path().join(MANIFEST)).expect("remove manifest");
+        let builtin = tiny_model("delta");
+        let (registry, model) = ModelRegistry::open(dir.path(), 10, Initial::Builtin(&builtin)).expect("open");
+        assert_eq!(model.id(), builtin.id());
+        assert_eq!(registry.list().len(), 1);
+        assert_eq!(manifest_of(dir.path()).active, builtin.id());
     }
 
     #[test]

@@ -63,13 +63,18 @@ impl ServerProcess {
     }
 }
 
-/// `tweetguide serve` on an ephemeral port, logging at info level, with a
-/// data folder of its own unless the arguments or `env` name one (the user's
-/// data folder would carry state from one test run to the next).
+/// `tweetguide serve` on an ephemeral port unless the arguments give an
+/// `--addr`, logging at info level, with a data folder of its own unless the
+/// arguments or `env` name one (the user's data folder would carry state from
+/// one test run to the next).
 fn serve_command(args: &[&str], env: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
     let data = tempfile::tempdir().expect("temp data dir");
     let mut command = Command::new(env!("CARGO_BIN_EXE_tweetguide"));
-    command.arg("serve").arg("--addr").arg("127.0.0.1:0").args(args);
+    command.arg("serve");
+    if !args.contains(&"--addr") {
+        command.arg("--addr").arg("127.0.0.1:0");
+    }
+    command.args(args);
     command.env("RUST_LOG", "info").env_remove("TWEETGUIDE_ADDR").env("TWEETGUIDE_DATA_DIR", data.path());
     for (key, value) in env {
         command.env(key, value);
