@@ -10,8 +10,8 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use tweetguide::audit::{self, AuditOptions, Report, Thresholds, Timeline};
-use tweetguide::client::Client;
 use tweetguide::client::timeline::{self as timeline_files, ProfileOverrides, TimelineFormat};
+use tweetguide::client::{AtomicFile, Client};
 use tweetguide::corpus::Lang;
 use tweetguide::model::Model;
 use tweetguide::proto::check_timeline;
@@ -156,6 +156,13 @@ fn score_all(
     Ok(results)
 }
 
+/// Replaces `path` with `bytes`, or leaves the previous report as it was.
+fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let options = AuditOptions {
         as_of: args.as_of.unwrap_or_else(Utc::now),
@@ -192,7 +199,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(target) = &args.html {
             let file = if batch { target.join(format!("{}.html", file_stem(path))) } else { target.clone() };
-            std::fs::write(&file, audit::html::render_html(report))
+            write_whole(&file, audit::html::render_html(report).as_bytes())
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
     }

@@ -5,7 +5,7 @@ pub mod input;
 mod output;
 pub mod timeline;
 
-pub use output::{FeatureRecord, PredictionRecord, Probabilities};
+pub use output::{AtomicFile, FeatureRecord, PredictionRecord, Probabilities};
 
 use std::time::Duration;
 
