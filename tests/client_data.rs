@@ -138,3 +138,51 @@ fn score_keeps_the_html_report_when_the_disk_fills_up() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(std::fs::read_to_string(&keep).expect("report").contains("<svg"));
 }
+
+// --- item 9: JSON that is not a timeline is refused, not scored empty ----------
+
+const AS_OF: &str = "2026-03-02T12:00:00Z";
+
+fn guideline_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/guidelines").join(name)
+}
+
+/// The message names the file and every format `score` reads.
+fn assert_refused_as_not_a_timeline(message: &str, file: &str) {
+    assert!(message.contains(file), "names the file: {message}");
+    for format in ["X API v2", "archive", "JSONL", "CSV"] {
+        assert!(message.contains(format), "says what was expected ({format}): {message}");
+    }
+}
+
+#[test]
+fn score_refuses_json_that_is_not_a_timeline() {
+    let dir = tempfile::tempdir().expect("dir");
+    let foo = dir.path().join("foo.json");
+    std::fs::write(&foo, "{\"foo\": 1}\n").expect("write");
+    let out = tweetguide(&["score", "--input", text(&foo), "--as-of", AS_OF, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "refused: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty(), "no report: {}", String::from_utf8_lossy(&out.stdout));
+    assert_refused_as_not_a_timeline(&stderr(&out), "foo.json");
+
+    // A bare array of tweets is no API response either.
+    let tweets = dir.path().join("tweets.json");
+    std::fs::write(&tweets, "[{\"id\": \"1\", \"text\": \"Nouvelle collection en boutique\"}]").expect("write");
+    let out = tweetguide(&["score", "--input", text(&tweets), "--as-of", AS_OF]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_refused_as_not_a_timeline(&stderr(&out), "tweets.json");
+}
+
+#[test]
+fn score_refuses_json_that_is_not_a_timeline_in_a_folder_too() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::copy(guideline_fixture("g4_warn_en.json"), dir.path().join("g4_warn_en.json")).expect("copy");
+    std::fs::write(dir.path().join("foo.json"), "{\"foo\": 1}").expect("write");
+    let out = tweetguide(&["score", "--input", text(dir.path()), "--as-of", AS_OF, "--json"]);
+    assert_eq!(out.status.code(), Some(2), "one account failed: {}", stderr(&out));
+    let reports: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json report")).collect();
+    assert_eq!(reports.len(), 1, "only the real account is reported");
+    assert_eq!(reports[0]["handle"], "g4_warn_en");
+    assert_refused_as_not_a_timeline(&stderr(&out), "foo.json");
+}

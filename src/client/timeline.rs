@@ -453,11 +453,36 @@ fn v2_pages(text: &str) -> Result<Vec<Map<String, Value>>, String> {
         .into_iter()
         .enumerate()
         .map(|(i, value)| match value {
+            // Any other JSON object would read as an account without tweets,
+            // and be scored as one: an audit of nothing.
+            Value::Object(map) if !V2_KEYS.iter().any(|k| map.contains_key(*k)) => {
+                let what = if several { format!("page {}", i + 1) } else { "the JSON object".to_owned() };
+                Err(format!("not a timeline: {what} has {}; {RECOGNISED}", keys_of(&map)))
+            }
             Value::Object(map) => Ok(map),
             other if several => Err(format!("page {} is {}, not a JSON object", i + 1, shown(&other))),
             other => Err(format!("the response is {}, not a JSON object", shown(&other))),
         })
         .collect()
+}
+
+/// What `score` reads, for messages about a file it cannot.
+const RECOGNISED: &str = "expected an X API v2 response of GET /2/users/:id/tweets (an object with data, meta, \
+     includes or errors, or an array of them), an X/Twitter archive (its folder or a tweets.js file), JSONL (one tweet \
+     object with a text field per line, plus an optional {\"profile\": ...} line) or CSV (a header row with a text \
+     column)";
+
+/// "no key" or "the keys a, b, c" (the first few), for an object that is not an API response.
+fn keys_of(map: &Map<String, Value>) -> String {
+    const SHOWN: usize = 5;
+    let mut keys: Vec<&str> = map.keys().take(SHOWN).map(String::as_str).collect();
+    if keys.is_empty() {
+        return "no key".to_owned();
+    }
+    if map.len() > SHOWN {
+        keys.push("...");
+    }
+    format!("the keys {} but none of data, meta, includes or errors", keys.join(", "))
 }
 
 /// The array at `path` in a page (empty when absent), e.g. `includes.users`.
@@ -1185,6 +1210,9 @@ mod tests {
                 r#"includes.users[0].public_metrics: followers_count is "12", not a whole number"#,
             ),
             ("  \n".to_owned(), "the file is empty"),
+            (r#"{"foo": 1}"#.to_owned(), "not a timeline: the JSON object has the keys foo but none of data"),
+            ("{}".to_owned(), "not a timeline: the JSON object has no key; expected an X API v2 response"),
+            (r#"[{"meta": {}}, {"id": "1", "text": "a"}]"#.to_owned(), "not a timeline: page 2 has the keys id, text"),
         ];
         for (content, expected) in cases {
             let message = scratch_error("account.json", &content);
