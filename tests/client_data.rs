@@ -186,3 +186,49 @@ fn score_refuses_json_that_is_not_a_timeline_in_a_folder_too() {
     assert_eq!(reports[0]["handle"], "g4_warn_en");
     assert_refused_as_not_a_timeline(&stderr(&out), "foo.json");
 }
+
+// --- item 11: classify reads a timeline file's tweets, not its lines -----------
+
+fn timeline_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/timelines").join(name)
+}
+
+/// The ids of the predictions `classify` printed, one JSON line each.
+fn prediction_ids(output: &Output) -> Vec<String> {
+    assert!(output.status.success(), "{}", stderr(output));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| {
+            let record: serde_json::Value = serde_json::from_str(l).expect("json line");
+            assert!(record["label"].is_string(), "{record}");
+            record["id"].as_str().expect("id").to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn classify_reads_timeline_files_and_archives_tweet_by_tweet() {
+    use tweetguide::client::timeline::{ProfileOverrides, TimelineFormat, read_timeline};
+    // A pretty-printed API response, an archive folder, an archive tweets file.
+    for name in ["v2_single_page.json", "v2_two_pages.json", "archive_basic", "archive_basic/data/tweets.js"] {
+        let path = timeline_fixture(name);
+        let timeline = read_timeline(&path, TimelineFormat::Auto, &ProfileOverrides::default()).expect("fixture");
+        let expected: Vec<String> = timeline.tweets.iter().map(|t| t.id.clone()).collect();
+        assert!(!expected.is_empty(), "{name}");
+        let out = tweetguide(&["classify", "--input", text(&path), "--top", "0"]);
+        assert_eq!(prediction_ids(&out), expected, "{name}: one prediction per tweet, in order");
+    }
+}
+
+#[test]
+fn classify_refuses_json_that_is_not_a_timeline() {
+    let dir = tempfile::tempdir().expect("dir");
+    let foo = dir.path().join("foo.json");
+    std::fs::write(&foo, "{\n  \"foo\": 1\n}\n").expect("write");
+    let out = tweetguide(&["classify", "--input", text(&foo)]);
+    assert_eq!(out.status.code(), Some(1), "refused: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty());
+    let message = stderr(&out);
+    assert!(message.contains("foo.json") && message.contains("X API v2"), "{message}");
+    assert!(message.contains("--input-format"), "says how to read it otherwise: {message}");
+}

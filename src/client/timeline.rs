@@ -95,12 +95,41 @@ pub fn read_timeline(
     format: TimelineFormat,
     overrides: &ProfileOverrides,
 ) -> Result<Timeline, TimelineError> {
+    let purpose = Purpose::Audit { avatar_given: overrides.default_avatar.is_some() };
+    let (timeline, root) = read_account(path, format, purpose)?;
+    let is_dir = path.is_dir();
+    Ok(finish(timeline, overrides, || name_of(&root, !is_dir)))
+}
+
+/// The tweets of an account file or archive folder, read as [`read_timeline`]
+/// reads them, for classifying them: what only an audit needs (which user is
+/// the account, its picture) is neither read nor required.
+pub fn read_tweets(path: &Path, format: TimelineFormat) -> Result<Vec<TimelineTweet>, TimelineError> {
+    Ok(read_account(path, format, Purpose::Classify)?.0.tweets)
+}
+
+/// [`read_tweets`] of text already in memory (standard input); the error says
+/// what is wrong and where, as [`parse_timeline`]'s does.
+pub fn parse_tweets(text: &str, format: TimelineFormat) -> Result<Vec<TimelineTweet>, String> {
+    Ok(parse_with(text, format, Purpose::Classify)?.tweets)
+}
+
+/// What the caller reads an account for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// An audit, which needs the profile; `avatar_given` when the command
+    /// line says which picture the account shows, so the file need not.
+    Audit { avatar_given: bool },
+    /// Classifying the tweets, which needs nothing else.
+    Classify,
+}
+
+/// The account at `path` and the path its default handle comes from (the
+/// archive's root for a folder).
+fn read_account(path: &Path, format: TimelineFormat, purpose: Purpose) -> Result<(Timeline, PathBuf), TimelineError> {
     if path.is_dir() {
         return match format {
-            TimelineFormat::Auto | TimelineFormat::Archive => {
-                let (timeline, root) = read_archive_dir(path)?;
-                Ok(finish(timeline, overrides, || name_of(&root, false)))
-            }
+            TimelineFormat::Auto | TimelineFormat::Archive => read_archive_dir(path, purpose),
             other => Err(format_error(path, format!("is a folder, but the {} format reads a file", other.name()))),
         };
     }
@@ -113,9 +142,8 @@ pub fn read_timeline(
         TimelineFormat::Jsonl => Layout::Jsonl,
         TimelineFormat::Csv => Layout::Csv,
     };
-    let timeline =
-        parse_layout(layout, &text, overrides.default_avatar.is_some()).map_err(|reason| format_error(path, reason))?;
-    Ok(finish(timeline, overrides, || name_of(path, true)))
+    let timeline = parse_layout(layout, &text, purpose).map_err(|reason| format_error(path, reason))?;
+    Ok((timeline, path.to_owned()))
 }
 
 /// Reads an account from text already in memory (a file's content, or
@@ -123,6 +151,10 @@ pub fn read_timeline(
 /// archive folder cannot be given this way. The error says what is wrong and
 /// where (line, page or element).
 pub fn parse_timeline(text: &str, format: TimelineFormat) -> Result<Timeline, String> {
+    parse_with(text, format, Purpose::Audit { avatar_given: false })
+}
+
+fn parse_with(text: &str, format: TimelineFormat, purpose: Purpose) -> Result<Timeline, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let layout = match format {
         TimelineFormat::Auto => sniff(text).ok_or("the text is empty, so its format cannot be told")?,
@@ -131,12 +163,12 @@ pub fn parse_timeline(text: &str, format: TimelineFormat) -> Result<Timeline, St
         TimelineFormat::Jsonl => Layout::Jsonl,
         TimelineFormat::Csv => Layout::Csv,
     };
-    parse_layout(layout, text, false)
+    parse_layout(layout, text, purpose)
 }
 
-fn parse_layout(layout: Layout, text: &str, avatar_given: bool) -> Result<Timeline, String> {
+fn parse_layout(layout: Layout, text: &str, purpose: Purpose) -> Result<Timeline, String> {
     match layout {
-        Layout::TwitterV2 => parse_v2(text, avatar_given),
+        Layout::TwitterV2 => parse_v2(text, purpose),
         Layout::ArchiveFile => parse_archive_tweets(text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
         Layout::Jsonl => parse_jsonl(text),
         Layout::Csv => parse_csv(text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
@@ -518,7 +550,7 @@ fn describe_api_errors(errors: &Value) -> String {
     text
 }
 
-fn parse_v2(text: &str, avatar_given: bool) -> Result<Timeline, String> {
+fn parse_v2(text: &str, purpose: Purpose) -> Result<Timeline, String> {
     let pages = v2_pages(text)?;
     let several = pages.len() > 1;
     // "page 2: " before page-level messages, "page 2, " before element paths.
@@ -573,9 +605,12 @@ fn parse_v2(text: &str, avatar_given: bool) -> Result<Timeline, String> {
         return Err(format!("the API answered with an error and no data: {error}"));
     }
 
-    let profile = match v2_account(&users, &tweets)? {
-        None => Profile::default(),
-        Some(user) => v2_profile(user, avatar_given)?,
+    let profile = match purpose {
+        Purpose::Classify => Profile::default(),
+        Purpose::Audit { avatar_given } => match v2_account(&users, &tweets)? {
+            None => Profile::default(),
+            Some(user) => v2_profile(user, avatar_given)?,
+        },
     };
     let tweets = tweets
         .into_iter()
@@ -751,8 +786,9 @@ fn tweets_part(name: &str) -> Option<u32> {
     if rest.is_empty() { Some(0) } else { rest.strip_prefix("-part")?.parse().ok() }
 }
 
-/// Reads an archive folder; returns the timeline and the archive's root.
-fn read_archive_dir(dir: &Path) -> Result<(Timeline, PathBuf), TimelineError> {
+/// Reads an archive folder (its profile only for an audit); returns the
+/// timeline and the archive's root.
+fn read_archive_dir(dir: &Path, purpose: Purpose) -> Result<(Timeline, PathBuf), TimelineError> {
     let (data, root) = archive_dirs(dir).ok_or_else(|| {
         format_error(dir, "not an unzipped X/Twitter archive: found neither data/tweets.js nor data/account.js")
     })?;
@@ -783,6 +819,9 @@ fn read_archive_dir(dir: &Path) -> Result<(Timeline, PathBuf), TimelineError> {
     }
 
     let mut profile = Profile::default();
+    if purpose == Purpose::Classify {
+        return Ok((Timeline { profile, tweets }, root));
+    }
     let path = data.join("account.js");
     if let Some(account) = read_ytd_object(&path, "account")? {
         archive_account(&Fields::new(&account, "account"), &mut profile)
