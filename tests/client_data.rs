@@ -232,3 +232,104 @@ fn classify_refuses_json_that_is_not_a_timeline() {
     assert!(message.contains("foo.json") && message.contains("X API v2"), "{message}");
     assert!(message.contains("--input-format"), "says how to read it otherwise: {message}");
 }
+
+// --- item 10: without profile information, G1 is not judged ---------------------
+
+/// Six recent tweets and no word about the profile.
+const CSV_ACCOUNT: &str = "id,text,created_at
+1,Nouvelle collection en boutique dès samedi,2026-03-01T09:00:00Z
+2,Merci à @jules pour ce très bon article,2026-02-28T09:00:00Z
+3,Great thread by @ana on pricing worth a read,2026-02-27T09:00:00Z
+4,Our spring menu is live book your table now,2026-02-26T09:00:00Z
+5,Belle initiative de la mairie pour les jardins partagés,2026-02-25T09:00:00Z
+6,Congrats to our friends at @localbakery on the new shop,2026-02-24T09:00:00Z
+";
+
+fn g1_of(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one json report");
+    report["guidelines"].as_array().and_then(|g| g.iter().find(|g| g["id"] == "G1")).cloned().expect("G1")
+}
+
+#[test]
+fn g1_is_insufficient_data_without_profile_information_unless_the_flag_says() {
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("shop.csv");
+    std::fs::write(&csv, CSV_ACCOUNT).expect("write");
+    let jsonl = dir.path().join("shop.jsonl");
+    let lines: String = CSV_ACCOUNT
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut cells = l.splitn(2, ',');
+            let id = cells.next().unwrap_or_default();
+            let rest = cells.next().unwrap_or_default();
+            let (text, date) = rest.rsplit_once(',').unwrap_or_default();
+            format!("{}\n", serde_json::json!({"id": id, "text": text, "created_at": date}))
+        })
+        .collect();
+    std::fs::write(&jsonl, lines).expect("write");
+
+    for input in [&csv, &jsonl] {
+        let base = ["score", "--input", text(input), "--as-of", AS_OF, "--json"];
+        let g1 = g1_of(&tweetguide(&base));
+        assert_eq!(g1["status"], "insufficient_data", "{}: nothing says which picture: {g1}", text(input));
+        assert!(g1["value"].is_null(), "{g1}");
+
+        for (flag, status) in [
+            (&["--default-avatar=false"][..], "pass"),
+            (&["--default-avatar", "false"][..], "pass"),
+            (&["--default-avatar", "true"][..], "fail"),
+            (&["--default-avatar"][..], "fail"),
+        ] {
+            let args: Vec<&str> = base.iter().copied().chain(flag.iter().copied()).collect();
+            assert_eq!(g1_of(&tweetguide(&args))["status"], status, "{flag:?}");
+        }
+    }
+
+    // The same through a server: the client says the picture is unknown.
+    let server = ServerProcess::start(&[], &[]);
+    let remote = tweetguide(&["score", "--addr", &server.addr, "--input", text(&csv), "--as-of", AS_OF, "--json"]);
+    assert_eq!(g1_of(&remote)["status"], "insufficient_data");
+    let local = tweetguide(&["score", "--input", text(&csv), "--as-of", AS_OF, "--json"]);
+    let report = |o: &Output| serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json");
+    assert_eq!(report(&remote), report(&local), "the server and the in-process audit agree");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_timeline_without_a_profile_does_not_judge_the_avatar() {
+    use prost_types::Timestamp;
+    use tweetguide::proto::v1::auditor_client::AuditorClient;
+    use tweetguide::proto::v1::{GuidelineId, GuidelineStatus, Profile, ScoreTimelineRequest};
+
+    let server = common::TestServer::start().await;
+    let mut client = AuditorClient::new(server.channel().await);
+    let as_of = Timestamp { seconds: 1_772_452_800, nanos: 0 };
+    let request = |profile: Option<Profile>| ScoreTimelineRequest {
+        profile,
+        tweets: vec![common::tweet("1", "Nouvelle collection en boutique dès samedi")],
+        as_of: Some(as_of),
+        ..Default::default()
+    };
+    let g1 = |report: &tweetguide::proto::v1::TimelineReport| {
+        report.guidelines.iter().find(|g| g.id == GuidelineId::G1Avatar as i32).cloned().expect("G1")
+    };
+
+    let none = client.score_timeline(request(None)).await.expect("report").into_inner();
+    assert_eq!(g1(&none).status, GuidelineStatus::InsufficientData as i32, "{:?}", g1(&none));
+    assert_eq!(g1(&none).value, None);
+
+    let unknown = Profile { handle: "shop".into(), avatar_unknown: true, ..Default::default() };
+    let report = client.score_timeline(request(Some(unknown.clone()))).await.expect("report").into_inner();
+    assert_eq!(g1(&report).status, GuidelineStatus::InsufficientData as i32);
+    assert_eq!(report.handle, "shop");
+
+    let told = Profile { default_avatar: Some(false), ..unknown };
+    let report = client.score_timeline(request(Some(told))).await.expect("report").into_inner();
+    assert_eq!(g1(&report).status, GuidelineStatus::Pass as i32, "default_avatar decides");
+
+    // As before: a profile with an empty picture URL shows the default avatar.
+    let empty = Profile { handle: "shop".into(), ..Default::default() };
+    let report = client.score_timeline(request(Some(empty))).await.expect("report").into_inner();
+    assert_eq!(g1(&report).status, GuidelineStatus::Fail as i32);
+}

@@ -49,9 +49,12 @@ pub struct ScoreArgs {
     /// The account is protected (archives do not say).
     #[arg(long)]
     protected: bool,
-    /// The account shows the default avatar.
-    #[arg(long)]
-    default_avatar: bool,
+    /// The account shows the default avatar (`true`, or the bare flag) or a
+    /// picture of its own (`false`), whatever the files say. Without it, files
+    /// that do not show the picture (CSV, JSONL without a profile line) leave
+    /// G1 unjudged (insufficient_data).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    default_avatar: Option<bool>,
     /// Number of followers, when the files do not say.
     #[arg(long)]
     followers: Option<u64>,
@@ -173,7 +176,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let overrides = ProfileOverrides {
         handle: args.handle.clone(),
         protected: args.protected.then_some(true),
-        default_avatar: args.default_avatar.then_some(true),
+        default_avatar: args.default_avatar,
         followers: args.followers,
     };
     let batch = args.input.is_dir() && !timeline_files::is_archive(&args.input);

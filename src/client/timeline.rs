@@ -659,10 +659,12 @@ fn v2_profile(user: &V2User, avatar_given: bool) -> Result<Profile, String> {
     let fields = Fields::new(user.map, user.at.as_str());
     let metrics = fields.object("public_metrics")?;
     let count = |key| metrics.as_ref().map(|m| m.count(key)).transpose().map(Option::flatten);
-    let profile_image_url = fields.str("profile_image_url")?.map(str::to_owned);
-    // Without the field the picture is unknown, and guessing "default" would
-    // fail guideline 1 for a request that merely forgot a user.field.
-    if profile_image_url.is_none() && !fields.map.contains_key("profile_image_url") && !avatar_given {
+    let url = fields.str("profile_image_url")?;
+    // A null picture is no picture: the default one.
+    let profile_image_url = fields.map.contains_key("profile_image_url").then(|| url.unwrap_or_default().to_owned());
+    // Without the field the picture is unknown: refused rather than left
+    // unjudged, since a request that merely forgot a user.field is easily fixed.
+    if profile_image_url.is_none() && !avatar_given {
         return Err(format!(
             "{} has no profile_image_url (ask the API for user.fields=profile_image_url, or say on the command \
              line whether the account has the default picture)",
@@ -1130,7 +1132,7 @@ mod tests {
         assert_eq!(profile.followers, Some(1284));
         assert_eq!(profile.following, Some(356));
         assert!(!profile.protected);
-        assert!(!profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(false));
         assert_eq!(profile.created_at, utc(2021, 2, 11, 9, 30, 12));
 
         use TweetKind::*;
@@ -1157,7 +1159,7 @@ mod tests {
         assert!(retweet.text.starts_with("RT @ConsoNantes: Chauffe-eau"));
         assert!(retweet.text.contains("guide gratuit") && !retweet.text.contains('…'), "{}", retweet.text);
         assert_eq!(timeline.profile.handle, "DupontPlomberie");
-        assert!(timeline.profile.has_default_avatar(), "default_profile_images URL");
+        assert_eq!(timeline.profile.has_default_avatar(), Some(true), "default_profile_images URL");
         assert_eq!(timeline.profile.followers, Some(57));
     }
 
@@ -1267,7 +1269,7 @@ mod tests {
         );
         let overrides = ProfileOverrides { default_avatar: Some(false), ..ProfileOverrides::default() };
         let timeline = read_timeline(&path, TimelineFormat::Auto, &overrides).expect("avatar given");
-        assert!(!timeline.profile.has_default_avatar());
+        assert_eq!(timeline.profile.has_default_avatar(), Some(false));
     }
 
     #[test]
@@ -1292,7 +1294,7 @@ mod tests {
         let profile = read_with("v2_single_page.json", TimelineFormat::TwitterV2, &overrides).profile;
         assert_eq!(profile.handle, "cafe_canuts");
         assert!(profile.protected);
-        assert!(profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(true));
         assert_eq!(profile.followers, Some(5));
         assert_eq!(profile.following, Some(356), "what is not overridden stays");
     }
@@ -1337,6 +1339,7 @@ mod tests {
         assert_eq!(profile.handle, "GreenwichBikeFix");
         assert_eq!((profile.followers, profile.following), (Some(3), Some(2)));
         assert_eq!(profile.default_avatar, None, "no profile.js: the picture is unknown");
+        assert_eq!(profile.has_default_avatar(), None);
     }
 
     #[test]
@@ -1404,7 +1407,7 @@ mod tests {
         assert_eq!(profile.handle, "AtelierCuirParis", "without its @");
         assert_eq!(profile.display_name, "Atelier Cuir Paris");
         assert_eq!((profile.followers, profile.following), (Some(612), Some(198)));
-        assert!(!profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(false));
         assert_eq!(profile.created_at, utc(2019, 6, 14, 8, 0, 0));
     }
 
@@ -1472,6 +1475,7 @@ mod tests {
         assert_eq!(profile.handle, "simple", "the file stem");
         assert_eq!(profile.followers, Some(300));
         assert!(!profile.protected);
+        assert_eq!(profile.has_default_avatar(), None, "a CSV file does not show the picture");
     }
 
     #[test]
