@@ -333,3 +333,237 @@ async fn score_timeline_without_a_profile_does_not_judge_the_avatar() {
     let report = client.score_timeline(request(Some(empty))).await.expect("report").into_inner();
     assert_eq!(g1(&report).status, GuidelineStatus::Fail as i32);
 }
+
+// --- item 13: a silent server costs a timeout, not forever ---------------------
+
+/// A peer that accepts connections and never answers: TCP up, no HTTP/2.
+struct SilentPeer {
+    addr: std::net::SocketAddr,
+}
+
+impl SilentPeer {
+    fn start() -> SilentPeer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                // Kept open and unread until the test process ends.
+                held.extend(stream.ok());
+            }
+        });
+        SilentPeer { addr }
+    }
+}
+
+/// Runs the binary, killing it (and failing) if it outlives `limit`.
+fn tweetguide_within(args: &[&str], limit: std::time::Duration) -> (Output, std::time::Duration) {
+    use std::process::Stdio;
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tweetguide"))
+        .args(args)
+        .env_remove("TWEETGUIDE_SERVER")
+        .env_remove("TWEETGUIDE_ADMIN_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return (child.wait_with_output().expect("output"), started.elapsed());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("output");
+            panic!("`tweetguide {}` still waiting after {limit:?}: {}", args.join(" "), stderr(&output));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn every_client_command_gives_up_on_a_silent_server_and_names_it() {
+    let peer = SilentPeer::start();
+    let addr = format!("http://{}", peer.addr);
+    let dir = tempfile::tempdir().expect("dir");
+    let tweets = dir.path().join("tweets.jsonl");
+    std::fs::write(&tweets, tweets_jsonl(3)).expect("write");
+    let examples = dir.path().join("examples.jsonl");
+    std::fs::write(&examples, "{\"text\": \"Vote them out\", \"label\": \"political\"}\n").expect("write");
+    let account = guideline_fixture("g4_warn_en.json");
+    let admin = ["--addr", &addr, "--token", "t0ken", "--timeout", "1s"];
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["classify", "--addr", &addr, "--timeout", "1s", "hello"],
+        vec!["classify", "--addr", &addr, "--timeout", "1s", "--input", text(&tweets)],
+        vec!["score", "--addr", &addr, "--timeout", "1s", "--input", text(&account)],
+        [&["examples", "add", "--input", text(&examples)][..], &admin].concat(),
+        [&["retrain"][..], &admin].concat(),
+        [&["models", "list"][..], &admin].concat(),
+        [&["models", "show", "abc"][..], &admin].concat(),
+        [&["models", "activate", "abc"][..], &admin].concat(),
+        vec!["health", "--addr", &addr, "--timeout", "1s"],
+    ];
+    for args in commands {
+        let (output, took) = tweetguide_within(&args, std::time::Duration::from_secs(20));
+        let message = stderr(&output);
+        assert!(!output.status.success(), "{args:?} failed");
+        assert!(message.contains(&peer.addr.to_string()), "{args:?}: names the address: {message}");
+        assert!(took < std::time::Duration::from_secs(8), "{args:?} took {took:?}: {message}");
+    }
+}
+
+/// A Trainer that answers UNAVAILABLE to the first `AddExamples` and to every
+/// `Retrain`, and counts the calls.
+#[derive(Default, Clone)]
+struct FlakyTrainer {
+    add_calls: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    retrain_calls: std::sync::Arc<std::sync::atomic::AtomicU32>,
+}
+
+#[tonic::async_trait]
+impl tweetguide::proto::v1::trainer_server::Trainer for FlakyTrainer {
+    async fn add_examples(
+        &self,
+        request: tonic::Request<tweetguide::proto::v1::AddExamplesRequest>,
+    ) -> Result<tonic::Response<tweetguide::proto::v1::AddExamplesResponse>, tonic::Status> {
+        use std::sync::atomic::Ordering;
+        if self.add_calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(tonic::Status::unavailable("restarting"));
+        }
+        let added = request.into_inner().examples.len() as u64;
+        Ok(tonic::Response::new(tweetguide::proto::v1::AddExamplesResponse {
+            added,
+            total_examples: added,
+            ..Default::default()
+        }))
+    }
+
+    async fn retrain(
+        &self,
+        _: tonic::Request<tweetguide::proto::v1::RetrainRequest>,
+    ) -> Result<tonic::Response<tweetguide::proto::v1::RetrainResponse>, tonic::Status> {
+        self.retrain_calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(tonic::Status::unavailable("restarting"))
+    }
+
+    async fn list_models(
+        &self,
+        _: tonic::Request<tweetguide::proto::v1::ListModelsRequest>,
+    ) -> Result<tonic::Response<tweetguide::proto::v1::ListModelsResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("not in this test"))
+    }
+
+    async fn get_model(
+        &self,
+        _: tonic::Request<tweetguide::proto::v1::GetModelRequest>,
+    ) -> Result<tonic::Response<tweetguide::proto::v1::ModelVersion>, tonic::Status> {
+        Err(tonic::Status::unimplemented("not in this test"))
+    }
+
+    async fn activate_model(
+        &self,
+        _: tonic::Request<tweetguide::proto::v1::ActivateModelRequest>,
+    ) -> Result<tonic::Response<tweetguide::proto::v1::ActivateModelResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("not in this test"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unavailable_is_retried_where_a_retry_is_safe_only() {
+    use std::sync::atomic::Ordering;
+    let trainer = FlakyTrainer::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    let service = tweetguide::proto::v1::trainer_server::TrainerServer::new(trainer.clone());
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let examples = dir.path().join("examples.jsonl");
+    std::fs::write(&examples, "{\"text\": \"Vote them out\", \"label\": \"political\"}\n").expect("write");
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            tweetguide_within(&args, std::time::Duration::from_secs(30)).0
+        })
+    };
+    let admin = |command: &[&str]| -> Vec<String> {
+        command.iter().copied().chain(["--addr", &addr, "--token", "t0ken"]).map(str::to_owned).collect()
+    };
+
+    // Storing examples twice stores them once: a retry is safe.
+    let out = run(admin(&["examples", "add", "--input", text(&examples)])).await.expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 added"));
+    assert_eq!(trainer.add_calls.load(Ordering::SeqCst), 2, "retried once");
+
+    // A second retrain is another model version: never repeated unasked.
+    let out = run(admin(&["retrain"])).await.expect("run");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("restarting"), "{}", stderr(&out));
+    assert_eq!(trainer.retrain_calls.load(Ordering::SeqCst), 1, "not retried");
+}
+
+/// A Classifier that opens every stream and then never answers a chunk, nor
+/// reads one: a server hung half-way through a batch.
+struct StalledClassifier;
+
+#[tonic::async_trait]
+impl tweetguide::proto::v1::classifier_server::Classifier for StalledClassifier {
+    async fn classify(
+        &self,
+        _: tonic::Request<tweetguide::proto::v1::ClassifyRequest>,
+    ) -> Result<tonic::Response<tweetguide::proto::v1::ClassifyResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("not in this test"))
+    }
+
+    type ClassifyStreamStream = std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<tweetguide::proto::v1::ClassifyResponse, tonic::Status>> + Send>,
+    >;
+
+    async fn classify_stream(
+        &self,
+        request: tonic::Request<tonic::Streaming<tweetguide::proto::v1::ClassifyRequest>>,
+    ) -> Result<tonic::Response<Self::ClassifyStreamStream>, tonic::Status> {
+        // The request stream is kept, unread, for as long as the answer waits.
+        let stream = futures_util::stream::unfold(request.into_inner(), |held| async move {
+            std::future::pending::<()>().await;
+            Some((Ok(tweetguide::proto::v1::ClassifyResponse::default()), held))
+        });
+        Ok(tonic::Response::new(Box::pin(stream)))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_gives_up_on_a_server_that_stops_answering_half_way() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let service = tweetguide::proto::v1::classifier_server::ClassifierServer::new(StalledClassifier);
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let tweets = dir.path().join("tweets.jsonl");
+    // Far more than the stream's flow-control window and the client's queue:
+    // the reader ends up blocked on a server that reads nothing.
+    std::fs::write(&tweets, tweets_jsonl(20_000)).expect("write");
+    let args: Vec<String> = ["classify", "--addr", &format!("http://{addr}"), "--timeout", "1s", "--chunk-size", "100"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(["--input".to_owned(), text(&tweets).to_owned()])
+        .collect();
+    let (out, took) = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tweetguide_within(&args, std::time::Duration::from_secs(20))
+    })
+    .await
+    .expect("run");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&addr.to_string()) && stderr(&out).contains("no answer"), "{}", stderr(&out));
+    assert!(took < std::time::Duration::from_secs(8), "took {took:?}");
+}

@@ -49,6 +49,11 @@ pub struct ClassifyArgs {
     /// Tweets per stream message when classifying a file through servers.
     #[arg(long, default_value_t = 1000)]
     chunk_size: usize,
+    /// With `--addr`: how long a server may take to answer a call, or a chunk
+    /// of a file once sent (connecting takes at most 10 s of it), e.g. `500ms`,
+    /// `30s`, `5m`.
+    #[arg(long, default_value = "30s", value_parser = super::serve::parse_duration)]
+    timeout: std::time::Duration,
 }
 
 /// Where predictions go: stdout as they come, or a file that replaces the
@@ -206,7 +211,7 @@ fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         };
         let mut clients = Vec::with_capacity(args.addrs.len());
         for addr in &args.addrs {
-            clients.push(Client::connect_with(addr, args.tls.config(addr)?.as_ref()).await?);
+            clients.push(Client::connect_within(addr, args.tls.config(addr)?.as_ref(), args.timeout).await?);
         }
         let mut out = Output::open(args.output.as_ref())?;
         if let Some(reader) = reader {

@@ -21,6 +21,10 @@ pub struct ScoreArgs {
     /// Audit through this server instead of in-process.
     #[arg(long, value_name = "URL", env = "TWEETGUIDE_SERVER")]
     addr: Option<String>,
+    /// With `--addr`: how long the server may take to audit one account
+    /// (connecting takes at most 10 s of it), e.g. `500ms`, `30s`, `5m`.
+    #[arg(long, default_value = "30s", value_parser = super::serve::parse_duration)]
+    timeout: std::time::Duration,
     /// Model file for in-process audits; the built-in model when absent.
     #[arg(long, value_name = "PATH", conflicts_with = "addr")]
     model: Option<PathBuf>,
@@ -143,7 +147,7 @@ fn score_all(
         Some(addr) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async {
-                let mut client = Client::connect_with(addr, args.tls.config(addr)?.as_ref()).await?;
+                let mut client = Client::connect_within(addr, args.tls.config(addr)?.as_ref(), args.timeout).await?;
                 for path in accounts {
                     let result = match read(path) {
                         Ok(timeline) => client.score_timeline(&timeline, options).await.map_err(Into::into),

@@ -7,12 +7,14 @@ pub mod timeline;
 
 pub use output::{AtomicFile, FeatureRecord, PredictionRecord, Probabilities};
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
-use tonic::{Status, Streaming};
+use tonic::{Code, Status, Streaming};
 
 use crate::audit::{AuditOptions, Report, Timeline};
 use crate::proto::v1::auditor_client::AuditorClient;
@@ -29,6 +31,19 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 /// the pipe full, few enough to keep memory flat on a million-line file.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
+/// How long the constructors without a timeout of their own wait to connect.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest a connection may take to open, however long calls may take:
+/// a server that has not completed the handshake by then will not.
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Attempts of a call that is safe to repeat, when the server answers UNAVAILABLE.
+const ATTEMPTS: u32 = 4;
+
+/// The pause before the first retry; it doubles before each next one.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
 /// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -38,6 +53,10 @@ pub enum ClientError {
     /// The server could not be reached.
     #[error("cannot connect to {addr}: {}", causes(source))]
     Connect { addr: String, source: tonic::transport::Error },
+    /// The server did not answer in time (it may accept connections and never
+    /// answer: another service on the port, a hung process).
+    #[error("no answer from {addr} within {timeout:?}")]
+    Timeout { addr: String, timeout: Duration },
     /// The server answered with an error.
     #[error("server error ({}): {}", .0.code(), .0.message())]
     Status(#[from] Status),
@@ -103,12 +122,87 @@ pub async fn connect_admin_with(
     token: &str,
     tls: Option<&ClientTlsConfig>,
 ) -> Result<AdminClient, ClientError> {
+    connect_admin_within(addr, token, tls, DEFAULT_CONNECT_TIMEOUT).await
+}
+
+/// [`connect_admin_with`], waiting at most `timeout` (and never more than
+/// 10 s) to connect. Calls are then bounded with a [`Patience`] of `addr`.
+pub async fn connect_admin_within(
+    addr: &str,
+    token: &str,
+    tls: Option<&ClientTlsConfig>,
+    timeout: Duration,
+) -> Result<AdminClient, ClientError> {
     let value = format!("Bearer {}", token.trim()).parse().map_err(|_| ClientError::Address {
         addr: addr.to_owned(),
         reason: "the token is not printable ASCII".to_owned(),
     })?;
-    let channel = connect_channel_with(addr, tls).await?;
+    let channel = connect_channel_within(addr, tls, timeout.min(MAX_CONNECT_TIMEOUT)).await?;
     Ok(TrainerClient::with_interceptor(channel, BearerToken(value)).max_decoding_message_size(MAX_RESPONSE_BYTES))
+}
+
+/// How long calls to one server may take, and what to do when it is briefly
+/// unavailable. Without one, a server that accepts the connection and never
+/// answers keeps the caller waiting forever.
+#[derive(Debug, Clone)]
+pub struct Patience {
+    addr: String,
+    timeout: Duration,
+}
+
+impl Patience {
+    /// Calls to `addr` (named in the errors) get `timeout` each, retries included.
+    pub fn new(addr: &str, timeout: Duration) -> Patience {
+        Patience { addr: addr.to_owned(), timeout }
+    }
+
+    /// The time each call may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn timed_out(&self) -> ClientError {
+        ClientError::Timeout { addr: self.addr.clone(), timeout: self.timeout }
+    }
+
+    /// One attempt, given up after the timeout: for calls that must not be
+    /// repeated unasked (a retrain makes a new model version each time).
+    pub async fn once<T>(
+        &self,
+        call: impl Future<Output = Result<tonic::Response<T>, Status>>,
+    ) -> Result<T, ClientError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Err(_) => Err(self.timed_out()),
+            Ok(answer) => Ok(answer?.into_inner()),
+        }
+    }
+
+    /// Calls until answered, retrying UNAVAILABLE (a server restarting, a
+    /// connection dropped) with a doubling pause, all within the timeout.
+    /// Only for calls that are safe to repeat: reads, and writes that leave
+    /// the same state when done twice.
+    pub async fn retrying<T, Fut>(&self, mut call: impl FnMut() -> Fut) -> Result<T, ClientError>
+    where
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        let deadline = Instant::now() + self.timeout;
+        let mut pause = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            let status = match tokio::time::timeout_at(deadline, call()).await {
+                Err(_) => return Err(self.timed_out()),
+                Ok(Ok(answer)) => return Ok(answer.into_inner()),
+                Ok(Err(status)) => status,
+            };
+            if status.code() != Code::Unavailable || attempt == ATTEMPTS || Instant::now() + pause >= deadline {
+                return Err(status.into());
+            }
+            tracing::warn!(addr = %self.addr, attempt, "server unavailable ({}), trying again in {pause:?}", status.message());
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+            attempt += 1;
+        }
+    }
 }
 
 /// Accepts `host:port` as well as `http://host:port` or `https://host:port`.
@@ -124,6 +218,16 @@ pub async fn connect_channel(addr: &str) -> Result<Channel, ClientError> {
 /// Opens a channel, over TLS when `tls` is given (a bare `host:port` then
 /// means `https://host:port`).
 pub async fn connect_channel_with(addr: &str, tls: Option<&ClientTlsConfig>) -> Result<Channel, ClientError> {
+    connect_channel_within(addr, tls, DEFAULT_CONNECT_TIMEOUT).await
+}
+
+/// [`connect_channel_with`], giving up after `timeout`, the TLS handshake
+/// included (the transport's own connect timeout covers only TCP).
+pub async fn connect_channel_within(
+    addr: &str,
+    tls: Option<&ClientTlsConfig>,
+    timeout: Duration,
+) -> Result<Channel, ClientError> {
     let uri = match tls {
         Some(_) if !addr.contains("://") => format!("https://{addr}"),
         _ => normalise_address(addr),
@@ -134,12 +238,15 @@ pub async fn connect_channel_with(addr: &str, tls: Option<&ClientTlsConfig>) -> 
     }
     let mut endpoint = Endpoint::from_shared(uri.clone())
         .map_err(|e| bad_address(e.to_string()))?
-        .connect_timeout(Duration::from_secs(5))
+        .connect_timeout(timeout)
         .tcp_nodelay(true);
     if let Some(tls) = tls {
         endpoint = endpoint.tls_config(tls.clone()).map_err(|e| bad_address(e.to_string()))?;
     }
-    endpoint.connect().await.map_err(|source| ClientError::Connect { addr: uri, source })
+    match tokio::time::timeout(timeout, endpoint.connect()).await {
+        Err(_) => Err(ClientError::Timeout { addr: uri, timeout }),
+        Ok(connected) => connected.map_err(|source| ClientError::Connect { addr: uri, source }),
+    }
 }
 
 /// A connection to a tweetguide server's `Classifier` and `Auditor` services.
@@ -147,6 +254,9 @@ pub async fn connect_channel_with(addr: &str, tls: Option<&ClientTlsConfig>) -> 
 pub struct Client {
     classifier: ClassifierClient<Channel>,
     auditor: AuditorClient<Channel>,
+    /// Set by [`Client::connect_within`]; otherwise calls wait as long as the
+    /// server takes, and are never repeated.
+    patience: Option<Patience>,
 }
 
 impl Client {
@@ -160,11 +270,27 @@ impl Client {
         Ok(Client::from_channel(connect_channel_with(addr, tls).await?))
     }
 
+    /// [`Client::connect_with`], where every call may take `timeout` (and
+    /// connecting at most 10 s of it): a silent server is an error naming
+    /// `addr`, not a wait without end. `Classify` and `ScoreTimeline`, which
+    /// change nothing, are retried when the server is briefly unavailable; in
+    /// a `ClassifyStream` each chunk must be answered within `timeout` of
+    /// being sent.
+    pub async fn connect_within(
+        addr: &str,
+        tls: Option<&ClientTlsConfig>,
+        timeout: Duration,
+    ) -> Result<Client, ClientError> {
+        let channel = connect_channel_within(addr, tls, timeout.min(MAX_CONNECT_TIMEOUT)).await?;
+        Ok(Client { patience: Some(Patience::new(addr, timeout)), ..Client::from_channel(channel) })
+    }
+
     /// Uses an existing channel.
     pub fn from_channel(channel: Channel) -> Client {
         Client {
             classifier: ClassifierClient::new(channel.clone()).max_decoding_message_size(MAX_RESPONSE_BYTES),
             auditor: AuditorClient::new(channel).max_decoding_message_size(MAX_RESPONSE_BYTES),
+            patience: None,
         }
     }
 
@@ -174,14 +300,33 @@ impl Client {
         tweets: Vec<Tweet>,
         top_features: Option<u32>,
     ) -> Result<ClassifyResponse, ClientError> {
-        Ok(self.classifier.classify(ClassifyRequest { tweets, top_features }).await?.into_inner())
+        let request = ClassifyRequest { tweets, top_features };
+        let Some(patience) = &self.patience else { return Ok(self.classifier.classify(request).await?.into_inner()) };
+        let classifier = &self.classifier;
+        patience
+            .retrying(|| {
+                let (mut classifier, request) = (classifier.clone(), request.clone());
+                async move { classifier.classify(request).await }
+            })
+            .await
     }
 
     /// Audits one account on the server; the report comes back in the
     /// library's own type, with tweet texts filled in from `timeline`.
     pub async fn score_timeline(&mut self, timeline: &Timeline, options: &AuditOptions) -> Result<Report, ClientError> {
         let request = crate::proto::timeline_request(timeline, options);
-        let message = self.auditor.score_timeline(request).await?.into_inner();
+        let message = match &self.patience {
+            None => self.auditor.score_timeline(request).await?.into_inner(),
+            Some(patience) => {
+                let auditor = &self.auditor;
+                patience
+                    .retrying(|| {
+                        let (mut auditor, request) = (auditor.clone(), request.clone());
+                        async move { auditor.score_timeline(request).await }
+                    })
+                    .await?
+            }
+        };
         Ok(crate::proto::report_from_proto(message, timeline)?)
     }
 
@@ -190,7 +335,11 @@ impl Client {
         &mut self,
         requests: mpsc::Receiver<ClassifyRequest>,
     ) -> Result<Streaming<ClassifyResponse>, ClientError> {
-        Ok(self.classifier.classify_stream(ReceiverStream::new(requests)).await?.into_inner())
+        let call = self.classifier.classify_stream(ReceiverStream::new(requests));
+        match &self.patience {
+            None => Ok(call.await?.into_inner()),
+            Some(patience) => patience.once(call).await,
+        }
     }
 }
 
@@ -225,10 +374,19 @@ where
     let servers = clients.len().max(1);
     let mut senders = Vec::with_capacity(servers);
     let mut answers = Vec::with_capacity(servers);
+    let mut patience = Vec::with_capacity(servers);
+    // When each chunk was handed to its stream, in order, per server: a
+    // chunk's answer is due within the timeout of that, since waiting for
+    // input (a slow pipe on stdin) is no fault of the server's.
+    let (mut handed_over, mut sent_at) = (Vec::with_capacity(servers), Vec::with_capacity(servers));
     for mut client in clients {
         let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
         answers.push(client.classify_stream(rx).await?);
         senders.push(tx);
+        patience.push(client.patience);
+        let (tx, rx) = mpsc::unbounded_channel::<std::time::Instant>();
+        handed_over.push(tx);
+        sent_at.push(rx);
     }
     if answers.is_empty() {
         return Ok(0);
@@ -243,7 +401,11 @@ where
             let server = (*sent % senders.len() as u64) as usize;
             *sent += 1;
             // A closed channel means the stream failed; the writer reports why.
-            senders[server].blocking_send(ClassifyRequest { tweets: chunk, top_features }).is_ok()
+            let handed = senders[server].blocking_send(ClassifyRequest { tweets: chunk, top_features }).is_ok();
+            if handed {
+                let _ = handed_over[server].send(std::time::Instant::now());
+            }
+            handed
         };
         for tweet in tweets {
             let InputTweet { id, text } = tweet?;
@@ -264,7 +426,20 @@ where
     let mut classified = 0u64;
     let failure = loop {
         let server = (answered % servers as u64) as usize;
-        match answers[server].message().await {
+        // No chunk left for this server's turn: the reader is done.
+        let Some(sent) = sent_at[server].recv().await else { break None };
+        let answer = answers[server].message();
+        let answer = match &patience[server] {
+            None => answer.await,
+            Some(patience) => {
+                let due = Instant::from_std(sent) + patience.timeout;
+                match tokio::time::timeout_at(due, answer).await {
+                    Ok(answer) => answer,
+                    Err(_) => break Some(patience.timed_out()),
+                }
+            }
+        };
+        match answer {
             Ok(Some(response)) => {
                 answered += 1;
                 classified += response.predictions.len() as u64;
