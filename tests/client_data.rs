@@ -567,3 +567,75 @@ async fn a_batch_gives_up_on_a_server_that_stops_answering_half_way() {
     assert!(stderr(&out).contains(&addr.to_string()) && stderr(&out).contains("no answer"), "{}", stderr(&out));
     assert!(took < std::time::Duration::from_secs(8), "took {took:?}");
 }
+
+// --- item 14: one batch, one model version, unless asked ------------------------
+
+/// A small model trained here, so that a second server answers with another version.
+fn tiny_model_file(dir: &Path) -> (PathBuf, String) {
+    use tweetguide::model::{HeldOut, TrainParams, TrainingData, train};
+    let words = ["vote election minister", "shop discount order", "read article thread"];
+    let tweets: Vec<tweetguide::corpus::LabelledTweet> = (0..18)
+        .map(|i| tweetguide::corpus::LabelledTweet {
+            text: format!("tiny {} number{}", words[i % 3], i / 3),
+            label: tweetguide::Label::ALL[i % 3],
+            lang: None,
+        })
+        .collect();
+    let params = TrainParams::default().alphas(vec![1.0]).folds(2).min_df(1).check().expect("params");
+    let model = train(&TrainingData::single("tiny", &tweets), HeldOut::default(), &params).expect("train");
+    let path = dir.join("tiny.model");
+    model.save(&path).expect("save");
+    (path, model.id().to_owned())
+}
+
+#[test]
+fn a_batch_over_servers_of_different_models_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (tiny, tiny_version) = tiny_model_file(dir.path());
+    let builtin_version = tweetguide::model::Model::embedded_default().expect("built-in model").id().to_owned();
+    assert_ne!(tiny_version, builtin_version);
+    let builtin = ServerProcess::start(&[], &[]);
+    let other = ServerProcess::start(&["--model", text(&tiny)], &[]);
+    let input = dir.path().join("tweets.jsonl");
+    std::fs::write(&input, tweets_jsonl(60)).expect("write");
+    let keep = previous_output(dir.path(), "keep.jsonl");
+    let batch = ["classify", "--addr", &builtin.addr, "--addr", &other.addr, "--chunk-size", "10"];
+    let with = |extra: &[&str]| -> Vec<String> { batch.iter().chain(extra).map(|a| (*a).to_owned()).collect() };
+    let run = |args: Vec<String>| tweetguide(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let out = run(with(&["--input", text(&input), "--output", text(&keep)]));
+    assert_kept(&keep, &out);
+    let message = stderr(&out);
+    for name in [&builtin.addr, &other.addr, &builtin_version, &tiny_version] {
+        assert!(message.contains(name.as_str()), "names {name}: {message}");
+    }
+    assert!(message.contains("--allow-mixed-versions"), "says how to go ahead: {message}");
+
+    // To stdout as well: refused before the first prediction is printed.
+    let out = run(with(&["--input", text(&input)]));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing printed: {}", String::from_utf8_lossy(&out.stdout));
+
+    // One chunk reaches one server only: nothing is mixed, and the answer held
+    // back while the other server had not answered is not lost.
+    let one = dir.path().join("one.jsonl");
+    std::fs::write(&one, tweets_jsonl(1)).expect("write");
+    let out = run(with(&["--input", text(&one)]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+
+    let mixed = dir.path().join("mixed.jsonl");
+    let out = run(with(&["--input", text(&input), "--output", text(&mixed), "--allow-mixed-versions"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(message.contains(&builtin_version) && message.contains(&tiny_version), "warns: {message}");
+    let versions: Vec<String> = std::fs::read_to_string(&mixed)
+        .expect("output")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["model_version"].to_string())
+        .collect();
+    assert_eq!(versions.len(), 60);
+    for version in [&builtin_version, &tiny_version] {
+        assert!(versions.contains(&format!("\"{version}\"")), "every answer names its version: {versions:?}");
+    }
+}

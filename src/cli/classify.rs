@@ -54,6 +54,11 @@ pub struct ClassifyArgs {
     /// `30s`, `5m`.
     #[arg(long, default_value = "30s", value_parser = super::serve::parse_duration)]
     timeout: std::time::Duration,
+    /// With several `--addr`: go on when they serve different model versions
+    /// (each JSON line names its own); without it such a batch is refused.
+    /// Not with `--labels`, which could not say which model gave each label.
+    #[arg(long, conflicts_with = "labels")]
+    allow_mixed_versions: bool,
 }
 
 /// Where predictions go: stdout as they come, or a file that replaces the
@@ -216,7 +221,11 @@ fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         let mut out = Output::open(args.output.as_ref())?;
         if let Some(reader) = reader {
             let bar = progress_bar("tweets classified");
-            let options = BatchOptions { chunk_size: args.chunk_size, top_features: Some(args.top) };
+            let options = BatchOptions {
+                chunk_size: args.chunk_size,
+                top_features: Some(args.top),
+                allow_mixed_versions: args.allow_mixed_versions,
+            };
             let style = args.style(true);
             let count = client::classify_batch(clients, reader, options, |p, version| {
                 let record = PredictionRecord::from_remote(p, version, true)
@@ -224,7 +233,16 @@ fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                 bar.inc(1);
                 write_record(&mut out, &record, style)
             })
-            .await?;
+            .await
+            .map_err(|error| {
+                let mixed = matches!(error, client::ClientError::MixedVersions { .. });
+                let error = anyhow::Error::from(error);
+                if mixed {
+                    error.context("refusing to mix two model versions in one batch (--allow-mixed-versions accepts it)")
+                } else {
+                    error
+                }
+            })?;
             bar.finish_and_clear();
             tracing::debug!(count, "classified through the server");
         } else {

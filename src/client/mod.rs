@@ -66,6 +66,10 @@ pub enum ClientError {
     /// The server ended a stream before answering every chunk.
     #[error("the server closed the stream after {answered} of {sent} chunks")]
     Truncated { answered: u64, sent: u64 },
+    /// Servers of one batch answered with different model versions, which
+    /// would make one output of two models' predictions.
+    #[error("{first_addr} answers with model {first} but {other_addr} with model {other}")]
+    MixedVersions { first_addr: String, first: String, other_addr: String, other: String },
     /// The server's report could not be read.
     #[error(transparent)]
     Report(#[from] crate::proto::audit::ReportError),
@@ -252,6 +256,8 @@ pub async fn connect_channel_within(
 /// A connection to a tweetguide server's `Classifier` and `Auditor` services.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// The address it was connected to, for messages.
+    addr: String,
     classifier: ClassifierClient<Channel>,
     auditor: AuditorClient<Channel>,
     /// Set by [`Client::connect_within`]; otherwise calls wait as long as the
@@ -267,7 +273,7 @@ impl Client {
 
     /// Connects over TLS when `tls` is given (see [`connect_channel_with`]).
     pub async fn connect_with(addr: &str, tls: Option<&ClientTlsConfig>) -> Result<Client, ClientError> {
-        Ok(Client::from_channel(connect_channel_with(addr, tls).await?))
+        Ok(Client { addr: addr.to_owned(), ..Client::from_channel(connect_channel_with(addr, tls).await?) })
     }
 
     /// [`Client::connect_with`], where every call may take `timeout` (and
@@ -282,12 +288,17 @@ impl Client {
         timeout: Duration,
     ) -> Result<Client, ClientError> {
         let channel = connect_channel_within(addr, tls, timeout.min(MAX_CONNECT_TIMEOUT)).await?;
-        Ok(Client { patience: Some(Patience::new(addr, timeout)), ..Client::from_channel(channel) })
+        Ok(Client {
+            addr: addr.to_owned(),
+            patience: Some(Patience::new(addr, timeout)),
+            ..Client::from_channel(channel)
+        })
     }
 
     /// Uses an existing channel.
     pub fn from_channel(channel: Channel) -> Client {
         Client {
+            addr: "a server".to_owned(),
             classifier: ClassifierClient::new(channel.clone()).max_decoding_message_size(MAX_RESPONSE_BYTES),
             auditor: AuditorClient::new(channel).max_decoding_message_size(MAX_RESPONSE_BYTES),
             patience: None,
@@ -350,11 +361,50 @@ pub struct BatchOptions {
     pub chunk_size: usize,
     /// Top features per prediction (`None`: the server's default).
     pub top_features: Option<u32>,
+    /// Go on, with a warning, when servers answer with different model
+    /// versions; otherwise the batch stops with [`ClientError::MixedVersions`].
+    pub allow_mixed_versions: bool,
 }
 
 impl Default for BatchOptions {
     fn default() -> Self {
-        BatchOptions { chunk_size: 1000, top_features: None }
+        BatchOptions { chunk_size: 1000, top_features: None, allow_mixed_versions: false }
+    }
+}
+
+/// The model version of a batch's first answer, against which every other
+/// answer is held.
+struct Versions {
+    addrs: Vec<String>,
+    allow_mixed: bool,
+    /// The first answer's server and version.
+    reference: Option<(usize, String)>,
+    /// Versions already warned about.
+    warned: std::collections::HashSet<String>,
+}
+
+impl Versions {
+    fn check(&mut self, server: usize, version: &str) -> Result<(), ClientError> {
+        let Some((first, expected)) = &self.reference else {
+            self.reference = Some((server, version.to_owned()));
+            return Ok(());
+        };
+        if version == expected {
+            return Ok(());
+        }
+        let mixed = ClientError::MixedVersions {
+            first_addr: self.addrs[*first].clone(),
+            first: expected.clone(),
+            other_addr: self.addrs[server].clone(),
+            other: version.to_owned(),
+        };
+        if !self.allow_mixed {
+            return Err(mixed);
+        }
+        if self.warned.insert(version.to_owned()) {
+            tracing::warn!("{mixed}: going on as asked; each prediction carries the version of its model");
+        }
+        Ok(())
     }
 }
 
@@ -362,6 +412,11 @@ impl Default for BatchOptions {
 /// round-robin over `clients`, and hands each prediction to `sink` in input
 /// order together with the version of the model that made it. Memory stays
 /// flat whatever the input size. Returns the number of tweets classified.
+///
+/// Every answer must come from the model version of the first one, unless
+/// `options.allow_mixed_versions`. The first answer of each server is held
+/// back until all have answered once, so that servers serving different
+/// models are refused before `sink` sees anything.
 pub async fn classify_batch<I>(
     clients: Vec<Client>,
     tweets: I,
@@ -375,6 +430,12 @@ where
     let mut senders = Vec::with_capacity(servers);
     let mut answers = Vec::with_capacity(servers);
     let mut patience = Vec::with_capacity(servers);
+    let mut versions = Versions {
+        addrs: clients.iter().map(|c| c.addr.clone()).collect(),
+        allow_mixed: options.allow_mixed_versions,
+        reference: None,
+        warned: std::collections::HashSet::new(),
+    };
     // When each chunk was handed to its stream, in order, per server: a
     // chunk's answer is due within the timeout of that, since waiting for
     // input (a slow pipe on stdin) is no fault of the server's.
@@ -424,6 +485,11 @@ where
 
     let mut answered = 0u64;
     let mut classified = 0u64;
+    let mut held = Vec::with_capacity(servers);
+    let mut deliver = |response: ClassifyResponse| {
+        let version = response.model_version;
+        response.predictions.into_iter().try_for_each(|p| sink(p, &version)).map_err(ClientError::Output)
+    };
     let failure = loop {
         let server = (answered % servers as u64) as usize;
         // No chunk left for this server's turn: the reader is done.
@@ -443,14 +509,24 @@ where
             Ok(Some(response)) => {
                 answered += 1;
                 classified += response.predictions.len() as u64;
-                let version = response.model_version;
-                if let Err(e) = response.predictions.into_iter().try_for_each(|p| sink(p, &version)) {
-                    break Some(ClientError::Output(e));
+                if let Err(mixed) = versions.check(server, &response.model_version) {
+                    break Some(mixed);
+                }
+                held.push(response);
+                if answered >= servers as u64
+                    && let Err(error) = held.drain(..).try_for_each(&mut deliver)
+                {
+                    break Some(error);
                 }
             }
             Ok(None) => break None,
             Err(status) => break Some(ClientError::Status(status)),
         }
+    };
+    // Fewer chunks than servers: what was held back goes out now.
+    let failure = match failure {
+        None => held.drain(..).try_for_each(&mut deliver).err(),
+        failure => failure,
     };
     drop(answers);
     let sent = reader.await.map_err(|e| ClientError::Reader(e.to_string()))??;
