@@ -160,11 +160,6 @@ impl Patience {
         Patience { addr: addr.to_owned(), timeout }
     }
 
-    /// The time each call may take.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     fn timed_out(&self) -> ClientError {
         ClientError::Timeout { addr: self.addr.clone(), timeout: self.timeout }
     }
