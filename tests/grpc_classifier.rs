@@ -51,7 +51,7 @@ async fn streams_twenty_thousand_tweets_back_in_order() {
     let count = client::classify_batch(
         vec![client],
         input,
-        BatchOptions { chunk_size: 700, top_features: Some(0) },
+        BatchOptions { chunk_size: 700, top_features: Some(0), ..BatchOptions::default() },
         |p, version| {
             assert!(!version.is_empty());
             seen.push(p.id);
@@ -72,13 +72,17 @@ async fn spreads_a_batch_over_several_servers() {
     let clients = vec![Client::connect(&a.url()).await.expect("a"), Client::connect(&b.url()).await.expect("b")];
     let input = (0..2_500).map(|i| Ok(InputTweet { id: i.to_string(), text: format!("tweet {i}") }));
     let mut ids = Vec::new();
-    let count =
-        client::classify_batch(clients, input, BatchOptions { chunk_size: 100, top_features: Some(0) }, |p, _| {
+    let count = client::classify_batch(
+        clients,
+        input,
+        BatchOptions { chunk_size: 100, top_features: Some(0), ..BatchOptions::default() },
+        |p, _| {
             ids.push(p.id.parse::<usize>().expect("numeric id"));
             Ok(())
-        })
-        .await
-        .expect("two servers");
+        },
+    )
+    .await
+    .expect("two servers");
     assert_eq!(count, 2_500);
     assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
     a.shutdown().await.expect("a stops");

@@ -663,7 +663,11 @@ fn check_audit(report: &Report, timeline: &Timeline, options: &AuditOptions) -> 
         prop_assert_eq!(g.status == Status::InsufficientData, !enough, "{:?}", g);
         prop_assert!(g.evidence.len() <= 5);
     }
-    let g1 = if timeline.profile.has_default_avatar() { Status::Fail } else { Status::Pass };
+    let g1 = match timeline.profile.has_default_avatar() {
+        None => Status::InsufficientData,
+        Some(true) => Status::Fail,
+        Some(false) => Status::Pass,
+    };
     prop_assert_eq!(report.guidelines[0].status, g1);
     let g2 = if timeline.profile.protected { Status::Fail } else { Status::Pass };
     prop_assert_eq!(report.guidelines[1].status, g2);

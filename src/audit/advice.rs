@@ -40,6 +40,12 @@ pub(crate) fn avatar(status: Status, lang: Lang) -> String {
     match (status, lang) {
         (Status::Pass, Lang::En) => "Your profile picture is your own: keep a logo or a face people recognise.",
         (Status::Pass, Lang::Fr) => "Votre photo de profil est personnalisée : gardez un logo ou un visage facile à reconnaître.",
+        (Status::InsufficientData, Lang::En) => {
+            "The data given does not show the profile picture: check that the account shows a logo or a photo, not the default egg."
+        }
+        (Status::InsufficientData, Lang::Fr) => {
+            "Les données fournies ne montrent pas la photo de profil : vérifiez que le compte affiche un logo ou une photo, pas l'œuf par défaut."
+        }
         (_, Lang::En) => {
             "Replace the default avatar with a logo or a photo: an egg looks like an abandoned or fake account, and few people follow one."
         }

@@ -146,13 +146,19 @@ pub fn audit_predictions(
 
     let profile = &timeline.profile;
     let default_avatar = profile.has_default_avatar();
-    let g1_status = if default_avatar { Status::Fail } else { Status::Pass };
+    // A source without the profile (a CSV export) says nothing of the
+    // picture: judging it the default egg would invent a failure.
+    let g1_status = match default_avatar {
+        None => Status::InsufficientData,
+        Some(true) => Status::Fail,
+        Some(false) => Status::Pass,
+    };
     let g2_status = if profile.protected { Status::Fail } else { Status::Pass };
-    let binary = |id, status, problem: bool, advice: String| GuidelineResult {
+    let binary = |id, status, problem: Option<bool>, advice: String| GuidelineResult {
         id,
         title: advice::title(id, lang).to_owned(),
         status,
-        value: Some(if problem { 1.0 } else { 0.0 }),
+        value: problem.map(|problem| if problem { 1.0 } else { 0.0 }),
         threshold: Threshold { warn: None, fail: 1.0 },
         advice,
         evidence: Vec::new(),
@@ -162,7 +168,7 @@ pub fn audit_predictions(
     };
     let guidelines = vec![
         binary(GuidelineId::G1, g1_status, default_avatar, advice::avatar(g1_status, lang)),
-        binary(GuidelineId::G2, g2_status, profile.protected, advice::open_account(g2_status, lang)),
+        binary(GuidelineId::G2, g2_status, Some(profile.protected), advice::open_account(g2_status, lang)),
         activity(&tweets, &stats, options, future),
         share_guideline(GuidelineId::G4, Label::SelfPromotion, &tweets, &stats, options),
         share_guideline(GuidelineId::G5, Label::Political, &tweets, &stats, options),

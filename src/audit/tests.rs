@@ -82,10 +82,23 @@ fn g1_default_avatar_fails() {
     tl.profile.profile_image_url =
         Some("https://abs.twimg.com/sticky/default_profile_images/default_profile.png".into());
     assert_eq!(verdict(&run(&tl, &preds, &options), GuidelineId::G1).status, Status::Fail);
-    tl.profile.profile_image_url = None;
-    assert_eq!(verdict(&run(&tl, &preds, &options), GuidelineId::G1).status, Status::Fail);
+    tl.profile.profile_image_url = Some(String::new());
+    assert_eq!(verdict(&run(&tl, &preds, &options), GuidelineId::G1).status, Status::Fail, "no picture");
     tl.profile.default_avatar = Some(false);
     assert_eq!(verdict(&run(&tl, &preds, &options), GuidelineId::G1).status, Status::Pass);
+}
+
+#[test]
+fn g1_is_not_judged_when_nothing_says_which_picture() {
+    let (mut tl, preds) = healthy();
+    tl.profile.profile_image_url = None;
+    tl.profile.default_avatar = None;
+    let report = run(&tl, &preds, &AuditOptions::new(as_of(), Lang::En));
+    let g1 = verdict(&report, GuidelineId::G1);
+    assert_eq!(g1.status, Status::InsufficientData);
+    assert_eq!(g1.value, None);
+    assert!(g1.advice.contains("does not show the profile picture"), "{}", g1.advice);
+    assert_eq!(report.overall_score, 100, "left out of the score, not counted as a failure");
 }
 
 #[test]

@@ -41,11 +41,13 @@ pub struct Profile {
     pub handle: String,
     /// The display name.
     pub display_name: String,
-    /// URL of the profile picture, if known.
+    /// URL of the profile picture, if the source says: empty when it says
+    /// the account has none, `None` when it does not say (a CSV export).
     pub profile_image_url: Option<String>,
     /// Whether the account still has the default ("egg") picture. When `None`,
     /// it is deduced from `profile_image_url` (a `default_profile_images` URL,
-    /// or no URL at all, means the default picture).
+    /// or an empty one, means the default picture); with neither, nobody
+    /// knows, and guideline 1 is not judged.
     pub default_avatar: Option<bool>,
     /// Whether only approved followers can see the tweets.
     pub protected: bool,
@@ -58,11 +60,12 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Whether the account shows the platform's default picture (guideline 1).
-    pub fn has_default_avatar(&self) -> bool {
-        self.default_avatar.unwrap_or_else(|| match &self.profile_image_url {
-            None => true,
-            Some(url) => url.trim().is_empty() || url.contains("default_profile_images"),
+    /// Whether the account shows the platform's default picture (guideline
+    /// 1); `None` when neither the flag nor the URL says.
+    pub fn has_default_avatar(&self) -> Option<bool> {
+        self.default_avatar.or_else(|| {
+            let url = self.profile_image_url.as_ref()?;
+            Some(url.trim().is_empty() || url.contains("default_profile_images"))
         })
     }
 }
@@ -98,13 +101,17 @@ mod tests {
     #[test]
     fn default_avatar_is_deduced_from_the_url_unless_given() {
         let mut profile = Profile::default();
-        assert!(profile.has_default_avatar(), "no picture at all");
+        assert_eq!(profile.has_default_avatar(), None, "nothing says");
+        profile.profile_image_url = Some(" ".into());
+        assert_eq!(profile.has_default_avatar(), Some(true), "no picture at all");
         profile.profile_image_url =
             Some("https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png".into());
-        assert!(profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(true));
         profile.profile_image_url = Some("https://pbs.twimg.com/profile_images/1/logo_normal.jpg".into());
-        assert!(!profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(false));
         profile.default_avatar = Some(true);
-        assert!(profile.has_default_avatar(), "an explicit flag wins");
+        assert_eq!(profile.has_default_avatar(), Some(true), "an explicit flag wins");
+        profile.profile_image_url = None;
+        assert_eq!(profile.has_default_avatar(), Some(true), "the flag alone is enough");
     }
 }

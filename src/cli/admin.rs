@@ -5,14 +5,15 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use tweetguide::client::{self, AdminClient};
+use tweetguide::client::{self, AdminClient, Patience};
 use tweetguide::corpus::{self, Rules};
 use tweetguide::proto::v1::{
-    self, ActivateModelRequest, AddExamplesRequest, GetModelRequest, LabelledTweet, ListModelsRequest, ModelVersion,
-    RetrainRequest, Tweet,
+    self, ActivateModelRequest, AddExamplesRequest, GetModelRequest, LabelledTweet, ListModelsRequest,
+    ListModelsResponse, ModelVersion, RetrainRequest, Tweet,
 };
 use tweetguide::server::TOKEN_FILE;
 
@@ -31,7 +32,22 @@ pub struct Connection {
     data_dir: Option<PathBuf>,
     #[command(flatten)]
     tls: super::tls::ClientTlsArgs,
+    /// How long the server may take to answer a call (connecting takes at most
+    /// 10 s of it), e.g. `30s`, `5m`; by default 10m for `retrain`, 1m per batch
+    /// for `examples add`, 30s otherwise.
+    #[arg(long, value_parser = super::serve::parse_duration)]
+    timeout: Option<Duration>,
 }
+
+/// Retraining adds every stored example to the base model and evaluates the
+/// result: minutes on a large example store.
+const RETRAIN_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A batch of up to 10,000 examples, written durably.
+const ADD_EXAMPLES_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Reading or switching model versions.
+const MODELS_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Connection {
     fn token(&self) -> anyhow::Result<String> {
@@ -45,9 +61,12 @@ impl Connection {
         Ok(token.trim().to_owned())
     }
 
-    async fn connect(&self) -> anyhow::Result<AdminClient> {
+    /// The client, and how long its calls may take (`default` unless `--timeout` says).
+    async fn connect(&self, default: Duration) -> anyhow::Result<(AdminClient, Patience)> {
         let tls = self.tls.config(&self.addr)?;
-        Ok(client::connect_admin_with(&self.addr, &self.token()?, tls.as_ref()).await?)
+        let timeout = self.timeout.unwrap_or(default);
+        let client = client::connect_admin_within(&self.addr, &self.token()?, tls.as_ref(), timeout).await?;
+        Ok((client, Patience::new(&self.addr, timeout)))
     }
 }
 
@@ -136,15 +155,19 @@ pub fn examples(command: ExamplesCommand) -> anyhow::Result<ExitCode> {
         bail!("{} holds no labelled tweet", input.display());
     }
     runtime()?.block_on(async {
-        let mut client = connection.connect().await?;
+        let (client, patience) = connection.connect(ADD_EXAMPLES_TIMEOUT).await?;
         let bar = super::classify::progress_bar("examples sent");
         let (mut added, mut updated, mut duplicates, mut total) = (0, 0, 0, 0);
         for chunk in examples.chunks(batch.clamp(1, 10_000)) {
-            let response = client
-                .add_examples(AddExamplesRequest { examples: chunk.to_vec() })
-                .await
-                .map_err(client::ClientError::from)?
-                .into_inner();
+            // A batch is stored whole or not at all, and storing it again
+            // changes nothing: safe to send again when the server was unavailable.
+            let response = patience
+                .retrying(|| {
+                    let mut client = client.clone();
+                    let request = AddExamplesRequest { examples: chunk.to_vec() };
+                    async move { client.add_examples(request).await }
+                })
+                .await?;
             for r in &response.relabelled {
                 let line = chunk.get(r.index as usize).and_then(|e| e.tweet.as_ref()).map_or("?", |t| t.id.as_str());
                 bar.suspend(|| {
@@ -189,14 +212,13 @@ fn describe(v: &ModelVersion) -> String {
 
 pub fn retrain(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let mut client = args.connection.connect().await?;
+        let (mut client, patience) = args.connection.connect(RETRAIN_TIMEOUT).await?;
         let bar = super::classify::progress_bar("retraining");
-        let response = client
-            .retrain(RetrainRequest { force: args.force, tolerance: args.tolerance })
-            .await
-            .map_err(client::ClientError::from);
+        // Never repeated: each retrain keeps a new model version.
+        let response =
+            patience.once(client.retrain(RetrainRequest { force: args.force, tolerance: args.tolerance })).await;
         bar.finish_and_clear();
-        let response = response?.into_inner();
+        let response = response?;
         if let Some(previous) = &response.previous {
             println!("previous   {}", describe(previous));
         }
@@ -216,31 +238,37 @@ pub fn retrain(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+async fn list_models(client: &AdminClient, patience: &Patience) -> Result<ListModelsResponse, client::ClientError> {
+    patience
+        .retrying(|| {
+            let mut client = client.clone();
+            async move { client.list_models(ListModelsRequest {}).await }
+        })
+        .await
+}
+
 pub fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         match command {
             ModelsCommand::List { connection } => {
-                let mut client = connection.connect().await?;
-                let list =
-                    client.list_models(ListModelsRequest {}).await.map_err(client::ClientError::from)?.into_inner();
+                let (client, patience) = connection.connect(MODELS_TIMEOUT).await?;
+                let list = list_models(&client, &patience).await?;
                 for v in &list.models {
                     println!("{}", describe(v));
                 }
             }
             ModelsCommand::Show { connection, id } => {
-                let mut client = connection.connect().await?;
+                let (client, patience) = connection.connect(MODELS_TIMEOUT).await?;
                 let id = match id {
                     Some(id) => id,
-                    None => {
-                        client
-                            .list_models(ListModelsRequest {})
-                            .await
-                            .map_err(client::ClientError::from)?
-                            .into_inner()
-                            .active
-                    }
+                    None => list_models(&client, &patience).await?.active,
                 };
-                let v = client.get_model(GetModelRequest { id }).await.map_err(client::ClientError::from)?.into_inner();
+                let v = patience
+                    .retrying(|| {
+                        let (mut client, id) = (client.clone(), id.clone());
+                        async move { client.get_model(GetModelRequest { id }).await }
+                    })
+                    .await?;
                 println!("{}", describe(&v));
                 println!("parent {}  alpha {}  data sha256 {}", v.parent, v.alpha, v.data_sha256);
                 if let Some(m) = v.held_out {
@@ -257,12 +285,14 @@ pub fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
                 }
             }
             ModelsCommand::Activate { connection, id } => {
-                let mut client = connection.connect().await?;
-                let response = client
-                    .activate_model(ActivateModelRequest { id })
-                    .await
-                    .map_err(client::ClientError::from)?
-                    .into_inner();
+                let (client, patience) = connection.connect(MODELS_TIMEOUT).await?;
+                // Activating the active version again changes nothing: safe to repeat.
+                let response = patience
+                    .retrying(|| {
+                        let (mut client, id) = (client.clone(), id.clone());
+                        async move { client.activate_model(ActivateModelRequest { id }).await }
+                    })
+                    .await?;
                 if let Some(model) = &response.model {
                     println!("active now: {}", describe(model));
                 }

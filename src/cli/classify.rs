@@ -1,16 +1,15 @@
 //! `tweetguide classify`: in-process with a model file, or through one or
 //! more servers with `--addr`. Both print the same JSON lines.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tweetguide::client::input::{InputFormat, TweetReader};
-use tweetguide::client::{self, BatchOptions, Client, PredictionRecord};
+use tweetguide::client::{self, AtomicFile, BatchOptions, Client, PredictionRecord};
 use tweetguide::model::{self, ScoreScratch};
 use tweetguide::proto::v1::Tweet;
 
@@ -50,15 +49,66 @@ pub struct ClassifyArgs {
     /// Tweets per stream message when classifying a file through servers.
     #[arg(long, default_value_t = 1000)]
     chunk_size: usize,
+    /// With `--addr`: how long a server may take to answer a call, or a chunk
+    /// of a file once sent (connecting takes at most 10 s of it), e.g. `500ms`,
+    /// `30s`, `5m`.
+    #[arg(long, default_value = "30s", value_parser = super::serve::parse_duration)]
+    timeout: std::time::Duration,
+    /// With several `--addr`: go on when they serve different model versions
+    /// (each JSON line names its own); without it such a batch is refused.
+    /// Not with `--labels`, which could not say which model gave each label.
+    #[arg(long, conflicts_with = "labels")]
+    allow_mixed_versions: bool,
 }
 
-fn open_output(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write + Send>> {
-    Ok(match path {
-        Some(path) => {
-            Box::new(BufWriter::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?))
+/// Where predictions go: stdout as they come, or a file that replaces the
+/// previous one only once every prediction is written, so that a run that
+/// fails keeps the last good output.
+enum Output {
+    Stdout(BufWriter<io::Stdout>),
+    File { path: PathBuf, file: AtomicFile },
+}
+
+impl Output {
+    fn open(path: Option<&PathBuf>) -> anyhow::Result<Output> {
+        Ok(match path {
+            Some(path) => Output::File {
+                path: path.clone(),
+                file: AtomicFile::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            },
+            None => Output::Stdout(BufWriter::new(io::stdout())),
+        })
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout(mut out) => Ok(out.flush()?),
+            Output::File { path, file } => file.commit().with_context(|| format!("cannot write {}", path.display())),
         }
-        None => Box::new(BufWriter::new(io::stdout())),
-    })
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(out) => out.write(buf),
+            Output::File { file, .. } => file.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.write_all(buf),
+            Output::File { file, .. } => file.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.flush(),
+            Output::File { file, .. } => file.flush(),
+        }
+    }
 }
 
 /// How each prediction is printed.
@@ -116,8 +166,11 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
 
 fn local(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let model = super::load_model(args.model.as_ref())?;
+    // The input is opened before the output is created: a missing input must
+    // not cost the previous output anything.
+    let reader = args.input.as_ref().map(|path| TweetReader::open(path, args.input_format)).transpose()?;
     let mut scratch = ScoreScratch::default();
-    let mut out = open_output(args.output.as_ref())?;
+    let mut out = Output::open(args.output.as_ref())?;
     let top = args.top as usize;
     let style = args.style(args.input.is_some());
     let emit = |id: Option<String>, text: &str, out: &mut dyn Write, scratch: &mut ScoreScratch| {
@@ -128,9 +181,9 @@ fn local(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         let prediction = model.predict_with(text, scratch, top);
         write_record(out, &PredictionRecord::from_local(id, &prediction, model.id()), style)
     };
-    if let Some(path) = &args.input {
+    if let Some(reader) = reader {
         let bar = progress_bar("tweets classified");
-        for tweet in TweetReader::open(path, args.input_format)? {
+        for tweet in reader {
             let tweet = tweet?;
             emit(Some(tweet.id), &tweet.text, &mut out, &mut scratch)?;
             bar.inc(1);
@@ -149,31 +202,30 @@ fn local(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
             line.clear();
         }
     }
-    out.flush()?;
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
+        let reader = if args.texts.is_empty() {
+            Some(TweetReader::open(args.input.as_deref().unwrap_or(Path::new("-")), args.input_format)?)
+        } else {
+            None
+        };
         let mut clients = Vec::with_capacity(args.addrs.len());
         for addr in &args.addrs {
-            clients.push(Client::connect_with(addr, args.tls.config(addr)?.as_ref()).await?);
+            clients.push(Client::connect_within(addr, args.tls.config(addr)?.as_ref(), args.timeout).await?);
         }
-        let mut out = open_output(args.output.as_ref())?;
-        if !args.texts.is_empty() {
-            let tweets = args.texts.iter().map(|t| Tweet { text: t.clone(), ..Default::default() }).collect();
-            let response = clients[0].classify(tweets, Some(args.top)).await?;
-            for p in response.predictions {
-                let record = PredictionRecord::from_remote(p, &response.model_version, false)
-                    .context("server sent an unknown label")?;
-                write_record(&mut out, &record, args.style(false))?;
-            }
-        } else {
-            let path = args.input.clone().unwrap_or_else(|| PathBuf::from("-"));
-            let reader = TweetReader::open(&path, args.input_format)?;
+        let mut out = Output::open(args.output.as_ref())?;
+        if let Some(reader) = reader {
             let bar = progress_bar("tweets classified");
-            let options = BatchOptions { chunk_size: args.chunk_size, top_features: Some(args.top) };
+            let options = BatchOptions {
+                chunk_size: args.chunk_size,
+                top_features: Some(args.top),
+                allow_mixed_versions: args.allow_mixed_versions,
+            };
             let style = args.style(true);
             let count = client::classify_batch(clients, reader, options, |p, version| {
                 let record = PredictionRecord::from_remote(p, version, true)
@@ -181,11 +233,28 @@ fn remote(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                 bar.inc(1);
                 write_record(&mut out, &record, style)
             })
-            .await?;
+            .await
+            .map_err(|error| {
+                let mixed = matches!(error, client::ClientError::MixedVersions { .. });
+                let error = anyhow::Error::from(error);
+                if mixed {
+                    error.context("refusing to mix two model versions in one batch (--allow-mixed-versions accepts it)")
+                } else {
+                    error
+                }
+            })?;
             bar.finish_and_clear();
             tracing::debug!(count, "classified through the server");
+        } else {
+            let tweets = args.texts.iter().map(|t| Tweet { text: t.clone(), ..Default::default() }).collect();
+            let response = clients[0].classify(tweets, Some(args.top)).await?;
+            for p in response.predictions {
+                let record = PredictionRecord::from_remote(p, &response.model_version, false)
+                    .context("server sent an unknown label")?;
+                write_record(&mut out, &record, args.style(false))?;
+            }
         }
-        out.flush()?;
+        out.finish()?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -10,8 +10,8 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use tweetguide::audit::{self, AuditOptions, Report, Thresholds, Timeline};
-use tweetguide::client::Client;
 use tweetguide::client::timeline::{self as timeline_files, ProfileOverrides, TimelineFormat};
+use tweetguide::client::{AtomicFile, Client};
 use tweetguide::corpus::Lang;
 use tweetguide::model::Model;
 use tweetguide::proto::check_timeline;
@@ -21,6 +21,10 @@ pub struct ScoreArgs {
     /// Audit through this server instead of in-process.
     #[arg(long, value_name = "URL", env = "TWEETGUIDE_SERVER")]
     addr: Option<String>,
+    /// With `--addr`: how long the server may take to audit one account
+    /// (connecting takes at most 10 s of it), e.g. `500ms`, `30s`, `5m`.
+    #[arg(long, default_value = "30s", value_parser = super::serve::parse_duration)]
+    timeout: std::time::Duration,
     /// Model file for in-process audits; the built-in model when absent.
     #[arg(long, value_name = "PATH", conflicts_with = "addr")]
     model: Option<PathBuf>,
@@ -49,9 +53,12 @@ pub struct ScoreArgs {
     /// The account is protected (archives do not say).
     #[arg(long)]
     protected: bool,
-    /// The account shows the default avatar.
-    #[arg(long)]
-    default_avatar: bool,
+    /// The account shows the default avatar (`true`, or the bare flag) or a
+    /// picture of its own (`false`), whatever the files say. Without it, files
+    /// that do not show the picture (CSV, JSONL without a profile line) leave
+    /// G1 unjudged (insufficient_data).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    default_avatar: Option<bool>,
     /// Number of followers, when the files do not say.
     #[arg(long)]
     followers: Option<u64>,
@@ -140,7 +147,7 @@ fn score_all(
         Some(addr) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async {
-                let mut client = Client::connect_with(addr, args.tls.config(addr)?.as_ref()).await?;
+                let mut client = Client::connect_within(addr, args.tls.config(addr)?.as_ref(), args.timeout).await?;
                 for path in accounts {
                     let result = match read(path) {
                         Ok(timeline) => client.score_timeline(&timeline, options).await.map_err(Into::into),
@@ -156,6 +163,13 @@ fn score_all(
     Ok(results)
 }
 
+/// Replaces `path` with `bytes`, or leaves the previous report as it was.
+fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let options = AuditOptions {
         as_of: args.as_of.unwrap_or_else(Utc::now),
@@ -166,7 +180,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let overrides = ProfileOverrides {
         handle: args.handle.clone(),
         protected: args.protected.then_some(true),
-        default_avatar: args.default_avatar.then_some(true),
+        default_avatar: args.default_avatar,
         followers: args.followers,
     };
     let batch = args.input.is_dir() && !timeline_files::is_archive(&args.input);
@@ -192,7 +206,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(target) = &args.html {
             let file = if batch { target.join(format!("{}.html", file_stem(path))) } else { target.clone() };
-            std::fs::write(&file, audit::html::render_html(report))
+            write_whole(&file, audit::html::render_html(report).as_bytes())
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
     }

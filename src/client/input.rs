@@ -1,14 +1,18 @@
 //! Reading tweets to classify from files: JSONL with a `text` field, CSV with
-//! a `text` column, or plain text with one tweet per line.
+//! a `text` column, plain text with one tweet per line, or an account's
+//! timeline (an X API v2 response, an X/Twitter archive) as `score` reads it.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use super::timeline::{self, TimelineError, TimelineFormat};
+
 /// How an input file is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
-    /// From the file name: `.jsonl`/`.ndjson` → JSONL, `.csv` → CSV, else text.
+    /// From the file name: `.jsonl`/`.ndjson` → JSONL, `.csv` → CSV, `.json`
+    /// → X API v2, `.js` or a folder → archive, else text.
     Auto,
     /// One JSON object per line, with a `text` field and an optional `id`.
     Jsonl,
@@ -16,16 +20,37 @@ pub enum InputFormat {
     Csv,
     /// One tweet per line.
     Text,
+    /// The tweets of an X API v2 timeline response (`GET /2/users/:id/tweets`).
+    TwitterV2,
+    /// The tweets of an unzipped X/Twitter archive (its folder), or of one of
+    /// its `tweets.js` files.
+    Archive,
 }
 
 impl InputFormat {
+    /// How the timeline readers name this format, for those it hands over to them.
+    fn timeline(self) -> Option<TimelineFormat> {
+        match self {
+            InputFormat::TwitterV2 => Some(TimelineFormat::TwitterV2),
+            InputFormat::Archive => Some(TimelineFormat::Archive),
+            _ => None,
+        }
+    }
+
     fn resolve(self, path: &Path) -> InputFormat {
         if self != InputFormat::Auto {
             return self;
         }
+        // Read line by line, a pretty-printed timeline would give one
+        // "tweet" per line of JSON.
+        if path.is_dir() {
+            return InputFormat::Archive;
+        }
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson") => InputFormat::Jsonl,
             Some("csv") => InputFormat::Csv,
+            Some("json") => InputFormat::TwitterV2,
+            Some("js") => InputFormat::Archive,
             _ => InputFormat::Text,
         }
     }
@@ -49,6 +74,9 @@ pub enum InputError {
     /// A record is not what the format says.
     #[error("{path}:{line}: {reason}")]
     Record { path: PathBuf, line: u64, reason: String },
+    /// A timeline file or archive that cannot be read as one.
+    #[error("{0} (--input-format jsonl, csv or text reads the file another way)")]
+    Timeline(TimelineError),
 }
 
 /// Iterates over the tweets of a file (or stdin for `-`), in order.
@@ -58,17 +86,42 @@ pub struct TweetReader {
 }
 
 enum Inner {
-    Lines { reader: Box<dyn BufRead + Send>, line: u64, json: bool, buf: String },
-    Csv { records: csv::StringRecordsIntoIter<Box<dyn Read + Send>>, text: usize, id: Option<usize>, count: u64 },
+    /// A timeline, read whole (as `score` reads it: at most a few thousand tweets).
+    Tweets(std::vec::IntoIter<crate::audit::TimelineTweet>),
+    Lines {
+        reader: Box<dyn BufRead + Send>,
+        line: u64,
+        json: bool,
+        buf: String,
+    },
+    Csv {
+        records: csv::StringRecordsIntoIter<Box<dyn Read + Send>>,
+        text: usize,
+        id: Option<usize>,
+        count: u64,
+    },
 }
 
 impl TweetReader {
     /// Opens `path` (`-` is stdin) in `format`.
     pub fn open(path: &Path, format: InputFormat) -> Result<TweetReader, InputError> {
         let io_err = |source| InputError::Io { path: path.to_owned(), source };
+        let format = format.resolve(path);
+        if let Some(timeline_format) = format.timeline() {
+            let tweets = if path == Path::new("-") {
+                let mut text = String::new();
+                io::stdin().read_to_string(&mut text).map_err(io_err)?;
+                timeline::parse_tweets(&text, timeline_format).map_err(|reason| {
+                    InputError::Timeline(TimelineError::Format { path: PathBuf::from("<stdin>"), reason })
+                })?
+            } else {
+                timeline::read_tweets(path, timeline_format).map_err(InputError::Timeline)?
+            };
+            return Ok(TweetReader { path: path.to_owned(), inner: Inner::Tweets(tweets.into_iter()) });
+        }
         let raw: Box<dyn Read + Send> =
             if path == Path::new("-") { Box::new(io::stdin()) } else { Box::new(File::open(path).map_err(io_err)?) };
-        let inner = match format.resolve(path) {
+        let inner = match format {
             InputFormat::Csv => {
                 let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(raw);
                 let headers = reader
@@ -114,6 +167,7 @@ impl Iterator for TweetReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.inner {
+            Inner::Tweets(tweets) => tweets.next().map(|t| Ok(InputTweet { id: t.id, text: t.text })),
             Inner::Lines { reader, line, json, buf } => loop {
                 buf.clear();
                 match reader.read_line(buf) {
@@ -186,6 +240,28 @@ mod tests {
         let text = read("a.txt", "one\r\ntwo\n", InputFormat::Auto);
         assert_eq!(text.len(), 2);
         assert_eq!(text[1].as_ref().expect("ok").text, "two");
+    }
+
+    #[test]
+    fn timelines_give_their_tweets_without_needing_the_account() {
+        // No includes.users, no profile picture: an audit needs them, classifying does not.
+        let v2 = "{\n  \"data\": [\n    {\"id\": \"11\", \"text\": \"Soldes !\"},\n    {\"id\": \"12\", \"text\": \"Merci\"}\n  ]\n}\n";
+        let tweets = read("timeline.json", v2, InputFormat::Auto);
+        let ids: Vec<&str> = tweets.iter().map(|t| t.as_ref().expect("ok").id.as_str()).collect();
+        assert_eq!(ids, ["11", "12"]);
+
+        let archive = "window.YTD.tweets.part0 = [{\"tweet\": {\"id_str\": \"7\", \"full_text\": \"Bonjour\"}}]";
+        let tweets = read("tweets.js", archive, InputFormat::Auto);
+        assert_eq!(tweets[0].as_ref().expect("ok"), &InputTweet { id: "7".into(), text: "Bonjour".into() });
+
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("other.json");
+        std::fs::write(&path, "{\"foo\": 1}").expect("write");
+        let err = TweetReader::open(&path, InputFormat::Auto).err().expect("not a timeline").to_string();
+        assert!(
+            err.contains("other.json") && err.contains("not a timeline") && err.contains("--input-format"),
+            "{err}"
+        );
     }
 
     #[test]

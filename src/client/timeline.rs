@@ -95,12 +95,41 @@ pub fn read_timeline(
     format: TimelineFormat,
     overrides: &ProfileOverrides,
 ) -> Result<Timeline, TimelineError> {
+    let purpose = Purpose::Audit { avatar_given: overrides.default_avatar.is_some() };
+    let (timeline, root) = read_account(path, format, purpose)?;
+    let is_dir = path.is_dir();
+    Ok(finish(timeline, overrides, || name_of(&root, !is_dir)))
+}
+
+/// The tweets of an account file or archive folder, read as [`read_timeline`]
+/// reads them, for classifying them: what only an audit needs (which user is
+/// the account, its picture) is neither read nor required.
+pub fn read_tweets(path: &Path, format: TimelineFormat) -> Result<Vec<TimelineTweet>, TimelineError> {
+    Ok(read_account(path, format, Purpose::Classify)?.0.tweets)
+}
+
+/// [`read_tweets`] of text already in memory (standard input); the error says
+/// what is wrong and where, as [`parse_timeline`]'s does.
+pub fn parse_tweets(text: &str, format: TimelineFormat) -> Result<Vec<TimelineTweet>, String> {
+    Ok(parse_with(text, format, Purpose::Classify)?.tweets)
+}
+
+/// What the caller reads an account for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// An audit, which needs the profile; `avatar_given` when the command
+    /// line says which picture the account shows, so the file need not.
+    Audit { avatar_given: bool },
+    /// Classifying the tweets, which needs nothing else.
+    Classify,
+}
+
+/// The account at `path` and the path its default handle comes from (the
+/// archive's root for a folder).
+fn read_account(path: &Path, format: TimelineFormat, purpose: Purpose) -> Result<(Timeline, PathBuf), TimelineError> {
     if path.is_dir() {
         return match format {
-            TimelineFormat::Auto | TimelineFormat::Archive => {
-                let (timeline, root) = read_archive_dir(path)?;
-                Ok(finish(timeline, overrides, || name_of(&root, false)))
-            }
+            TimelineFormat::Auto | TimelineFormat::Archive => read_archive_dir(path, purpose),
             other => Err(format_error(path, format!("is a folder, but the {} format reads a file", other.name()))),
         };
     }
@@ -113,9 +142,8 @@ pub fn read_timeline(
         TimelineFormat::Jsonl => Layout::Jsonl,
         TimelineFormat::Csv => Layout::Csv,
     };
-    let timeline =
-        parse_layout(layout, &text, overrides.default_avatar.is_some()).map_err(|reason| format_error(path, reason))?;
-    Ok(finish(timeline, overrides, || name_of(path, true)))
+    let timeline = parse_layout(layout, &text, purpose).map_err(|reason| format_error(path, reason))?;
+    Ok((timeline, path.to_owned()))
 }
 
 /// Reads an account from text already in memory (a file's content, or
@@ -123,6 +151,10 @@ pub fn read_timeline(
 /// archive folder cannot be given this way. The error says what is wrong and
 /// where (line, page or element).
 pub fn parse_timeline(text: &str, format: TimelineFormat) -> Result<Timeline, String> {
+    parse_with(text, format, Purpose::Audit { avatar_given: false })
+}
+
+fn parse_with(text: &str, format: TimelineFormat, purpose: Purpose) -> Result<Timeline, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let layout = match format {
         TimelineFormat::Auto => sniff(text).ok_or("the text is empty, so its format cannot be told")?,
@@ -131,12 +163,12 @@ pub fn parse_timeline(text: &str, format: TimelineFormat) -> Result<Timeline, St
         TimelineFormat::Jsonl => Layout::Jsonl,
         TimelineFormat::Csv => Layout::Csv,
     };
-    parse_layout(layout, text, false)
+    parse_layout(layout, text, purpose)
 }
 
-fn parse_layout(layout: Layout, text: &str, avatar_given: bool) -> Result<Timeline, String> {
+fn parse_layout(layout: Layout, text: &str, purpose: Purpose) -> Result<Timeline, String> {
     match layout {
-        Layout::TwitterV2 => parse_v2(text, avatar_given),
+        Layout::TwitterV2 => parse_v2(text, purpose),
         Layout::ArchiveFile => parse_archive_tweets(text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
         Layout::Jsonl => parse_jsonl(text),
         Layout::Csv => parse_csv(text).map(|tweets| Timeline { tweets, ..Timeline::default() }),
@@ -453,11 +485,36 @@ fn v2_pages(text: &str) -> Result<Vec<Map<String, Value>>, String> {
         .into_iter()
         .enumerate()
         .map(|(i, value)| match value {
+            // Any other JSON object would read as an account without tweets,
+            // and be scored as one: an audit of nothing.
+            Value::Object(map) if !V2_KEYS.iter().any(|k| map.contains_key(*k)) => {
+                let what = if several { format!("page {}", i + 1) } else { "the JSON object".to_owned() };
+                Err(format!("not a timeline: {what} has {}; {RECOGNISED}", keys_of(&map)))
+            }
             Value::Object(map) => Ok(map),
             other if several => Err(format!("page {} is {}, not a JSON object", i + 1, shown(&other))),
             other => Err(format!("the response is {}, not a JSON object", shown(&other))),
         })
         .collect()
+}
+
+/// What `score` reads, for messages about a file it cannot.
+const RECOGNISED: &str = "expected an X API v2 response of GET /2/users/:id/tweets (an object with data, meta, \
+     includes or errors, or an array of them), an X/Twitter archive (its folder or a tweets.js file), JSONL (one tweet \
+     object with a text field per line, plus an optional {\"profile\": ...} line) or CSV (a header row with a text \
+     column)";
+
+/// "no key" or "the keys a, b, c" (the first few), for an object that is not an API response.
+fn keys_of(map: &Map<String, Value>) -> String {
+    const SHOWN: usize = 5;
+    let mut keys: Vec<&str> = map.keys().take(SHOWN).map(String::as_str).collect();
+    if keys.is_empty() {
+        return "no key".to_owned();
+    }
+    if map.len() > SHOWN {
+        keys.push("...");
+    }
+    format!("the keys {} but none of data, meta, includes or errors", keys.join(", "))
 }
 
 /// The array at `path` in a page (empty when absent), e.g. `includes.users`.
@@ -493,7 +550,7 @@ fn describe_api_errors(errors: &Value) -> String {
     text
 }
 
-fn parse_v2(text: &str, avatar_given: bool) -> Result<Timeline, String> {
+fn parse_v2(text: &str, purpose: Purpose) -> Result<Timeline, String> {
     let pages = v2_pages(text)?;
     let several = pages.len() > 1;
     // "page 2: " before page-level messages, "page 2, " before element paths.
@@ -548,9 +605,12 @@ fn parse_v2(text: &str, avatar_given: bool) -> Result<Timeline, String> {
         return Err(format!("the API answered with an error and no data: {error}"));
     }
 
-    let profile = match v2_account(&users, &tweets)? {
-        None => Profile::default(),
-        Some(user) => v2_profile(user, avatar_given)?,
+    let profile = match purpose {
+        Purpose::Classify => Profile::default(),
+        Purpose::Audit { avatar_given } => match v2_account(&users, &tweets)? {
+            None => Profile::default(),
+            Some(user) => v2_profile(user, avatar_given)?,
+        },
     };
     let tweets = tweets
         .into_iter()
@@ -599,10 +659,12 @@ fn v2_profile(user: &V2User, avatar_given: bool) -> Result<Profile, String> {
     let fields = Fields::new(user.map, user.at.as_str());
     let metrics = fields.object("public_metrics")?;
     let count = |key| metrics.as_ref().map(|m| m.count(key)).transpose().map(Option::flatten);
-    let profile_image_url = fields.str("profile_image_url")?.map(str::to_owned);
-    // Without the field the picture is unknown, and guessing "default" would
-    // fail guideline 1 for a request that merely forgot a user.field.
-    if profile_image_url.is_none() && !fields.map.contains_key("profile_image_url") && !avatar_given {
+    let url = fields.str("profile_image_url")?;
+    // A null picture is no picture: the default one.
+    let profile_image_url = fields.map.contains_key("profile_image_url").then(|| url.unwrap_or_default().to_owned());
+    // Without the field the picture is unknown: refused rather than left
+    // unjudged, since a request that merely forgot a user.field is easily fixed.
+    if profile_image_url.is_none() && !avatar_given {
         return Err(format!(
             "{} has no profile_image_url (ask the API for user.fields=profile_image_url, or say on the command \
              line whether the account has the default picture)",
@@ -726,8 +788,9 @@ fn tweets_part(name: &str) -> Option<u32> {
     if rest.is_empty() { Some(0) } else { rest.strip_prefix("-part")?.parse().ok() }
 }
 
-/// Reads an archive folder; returns the timeline and the archive's root.
-fn read_archive_dir(dir: &Path) -> Result<(Timeline, PathBuf), TimelineError> {
+/// Reads an archive folder (its profile only for an audit); returns the
+/// timeline and the archive's root.
+fn read_archive_dir(dir: &Path, purpose: Purpose) -> Result<(Timeline, PathBuf), TimelineError> {
     let (data, root) = archive_dirs(dir).ok_or_else(|| {
         format_error(dir, "not an unzipped X/Twitter archive: found neither data/tweets.js nor data/account.js")
     })?;
@@ -758,6 +821,9 @@ fn read_archive_dir(dir: &Path) -> Result<(Timeline, PathBuf), TimelineError> {
     }
 
     let mut profile = Profile::default();
+    if purpose == Purpose::Classify {
+        return Ok((Timeline { profile, tweets }, root));
+    }
     let path = data.join("account.js");
     if let Some(account) = read_ytd_object(&path, "account")? {
         archive_account(&Fields::new(&account, "account"), &mut profile)
@@ -1066,7 +1132,7 @@ mod tests {
         assert_eq!(profile.followers, Some(1284));
         assert_eq!(profile.following, Some(356));
         assert!(!profile.protected);
-        assert!(!profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(false));
         assert_eq!(profile.created_at, utc(2021, 2, 11, 9, 30, 12));
 
         use TweetKind::*;
@@ -1093,7 +1159,7 @@ mod tests {
         assert!(retweet.text.starts_with("RT @ConsoNantes: Chauffe-eau"));
         assert!(retweet.text.contains("guide gratuit") && !retweet.text.contains('…'), "{}", retweet.text);
         assert_eq!(timeline.profile.handle, "DupontPlomberie");
-        assert!(timeline.profile.has_default_avatar(), "default_profile_images URL");
+        assert_eq!(timeline.profile.has_default_avatar(), Some(true), "default_profile_images URL");
         assert_eq!(timeline.profile.followers, Some(57));
     }
 
@@ -1185,6 +1251,9 @@ mod tests {
                 r#"includes.users[0].public_metrics: followers_count is "12", not a whole number"#,
             ),
             ("  \n".to_owned(), "the file is empty"),
+            (r#"{"foo": 1}"#.to_owned(), "not a timeline: the JSON object has the keys foo but none of data"),
+            ("{}".to_owned(), "not a timeline: the JSON object has no key; expected an X API v2 response"),
+            (r#"[{"meta": {}}, {"id": "1", "text": "a"}]"#.to_owned(), "not a timeline: page 2 has the keys id, text"),
         ];
         for (content, expected) in cases {
             let message = scratch_error("account.json", &content);
@@ -1200,7 +1269,7 @@ mod tests {
         );
         let overrides = ProfileOverrides { default_avatar: Some(false), ..ProfileOverrides::default() };
         let timeline = read_timeline(&path, TimelineFormat::Auto, &overrides).expect("avatar given");
-        assert!(!timeline.profile.has_default_avatar());
+        assert_eq!(timeline.profile.has_default_avatar(), Some(false));
     }
 
     #[test]
@@ -1225,7 +1294,7 @@ mod tests {
         let profile = read_with("v2_single_page.json", TimelineFormat::TwitterV2, &overrides).profile;
         assert_eq!(profile.handle, "cafe_canuts");
         assert!(profile.protected);
-        assert!(profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(true));
         assert_eq!(profile.followers, Some(5));
         assert_eq!(profile.following, Some(356), "what is not overridden stays");
     }
@@ -1270,6 +1339,7 @@ mod tests {
         assert_eq!(profile.handle, "GreenwichBikeFix");
         assert_eq!((profile.followers, profile.following), (Some(3), Some(2)));
         assert_eq!(profile.default_avatar, None, "no profile.js: the picture is unknown");
+        assert_eq!(profile.has_default_avatar(), None);
     }
 
     #[test]
@@ -1337,7 +1407,7 @@ mod tests {
         assert_eq!(profile.handle, "AtelierCuirParis", "without its @");
         assert_eq!(profile.display_name, "Atelier Cuir Paris");
         assert_eq!((profile.followers, profile.following), (Some(612), Some(198)));
-        assert!(!profile.has_default_avatar());
+        assert_eq!(profile.has_default_avatar(), Some(false));
         assert_eq!(profile.created_at, utc(2019, 6, 14, 8, 0, 0));
     }
 
@@ -1405,6 +1475,7 @@ mod tests {
         assert_eq!(profile.handle, "simple", "the file stem");
         assert_eq!(profile.followers, Some(300));
         assert!(!profile.protected);
+        assert_eq!(profile.has_default_avatar(), None, "a CSV file does not show the picture");
     }
 
     #[test]

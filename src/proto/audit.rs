@@ -86,6 +86,7 @@ pub fn timeline_request(timeline: &Timeline, options: &AuditOptions) -> v1::Scor
             display_name: p.display_name.clone(),
             profile_image_url: p.profile_image_url.clone().unwrap_or_default(),
             default_avatar: p.default_avatar,
+            avatar_unknown: p.has_default_avatar().is_none(),
             protected: p.protected,
             followers_count: p.followers,
             following_count: p.following,
@@ -133,7 +134,8 @@ pub(crate) fn timeline_from_request(
     now: DateTime<Utc>,
 ) -> Result<(Timeline, AuditOptions), (String, String)> {
     let bad = |field: &str, reason: &str| (field.to_owned(), reason.to_owned());
-    let profile = request.profile.unwrap_or_default();
+    // No profile at all says no more of the picture than `avatar_unknown`.
+    let profile = request.profile.unwrap_or(v1::Profile { avatar_unknown: true, ..v1::Profile::default() });
     let created_at = match &profile.created_at {
         Some(ts) => {
             Some(datetime(ts).ok_or_else(|| bad("profile.created_at", "not a valid timestamp (years 1 to 9999)"))?)
@@ -185,7 +187,10 @@ pub(crate) fn timeline_from_request(
         profile: Profile {
             handle: profile.handle,
             display_name: profile.display_name,
-            profile_image_url: Some(profile.profile_image_url).filter(|u| !u.is_empty()),
+            // An empty URL means "no picture", the default one, unless the
+            // client says the source did not show it.
+            profile_image_url: Some(profile.profile_image_url)
+                .filter(|url| !(url.is_empty() && profile.avatar_unknown)),
             default_avatar: profile.default_avatar,
             protected: profile.protected,
             followers: profile.followers_count,
