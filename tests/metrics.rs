@@ -38,6 +38,20 @@ async fn metrics_count_requests_tweets_and_the_active_model() {
     client.classify(vec![tweet("bad", "")], None).await.expect_err("empty text");
     let mut admin = tweetguide::client::connect_admin(&server.addr, "metrics-test-token").await.expect("admin");
     admin.list_models(tweetguide::proto::v1::ListModelsRequest {}).await.expect("list models");
+    // A stream is counted by how it ended, not by how it began: one whole,
+    // one ended by its second chunk's error.
+    let mut classifier = tweetguide::proto::v1::classifier_client::ClassifierClient::connect(server.addr.clone())
+        .await
+        .expect("connect");
+    let chunk =
+        |text: &str| tweetguide::proto::v1::ClassifyRequest { tweets: vec![tweet("s", text)], top_features: None };
+    for chunks in [vec![chunk("Bonjour"), chunk("Hello")], vec![chunk("Bonjour"), chunk("")]] {
+        let mut answers = classifier.classify_stream(tokio_stream::iter(chunks)).await.expect("stream").into_inner();
+        while let Ok(Some(_)) = answers.message().await {}
+    }
+    let mut unauthenticated =
+        tweetguide::client::connect_admin(&server.addr, "not-the-right-token-at-all").await.expect("admin");
+    unauthenticated.list_models(tweetguide::proto::v1::ListModelsRequest {}).await.expect_err("wrong token");
 
     let text = scrape(port);
     let has = |needle: &str| text.lines().any(|l| l.starts_with(needle) || l.contains(needle));
@@ -46,5 +60,8 @@ async fn metrics_count_requests_tweets_and_the_active_model() {
     assert!(has(r#"tweetguide_tweets_classified_total{label="political"}"#), "{text}");
     assert!(has("tweetguide_request_duration_seconds_bucket"), "{text}");
     assert!(has(r#"tweetguide_requests_total{rpc="ListModels",code="OK"} 1"#), "{text}");
+    assert!(has(r#"tweetguide_requests_total{rpc="ClassifyStream",code="OK"} 1"#), "{text}");
+    assert!(has(r#"tweetguide_requests_total{rpc="ClassifyStream",code="InvalidArgument"} 1"#), "{text}");
+    assert!(has(r#"tweetguide_requests_total{rpc="ListModels",code="Unauthenticated"} 1"#), "{text}");
     assert!(has(&format!(r#"tweetguide_active_model{{version="{}"}} 1"#, response.model_version)), "{text}");
 }

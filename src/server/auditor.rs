@@ -32,9 +32,7 @@ impl AuditorService {
 #[tonic::async_trait]
 impl Auditor for AuditorService {
     async fn score_timeline(&self, request: Request<ScoreTimelineRequest>) -> Result<Response<TimelineReport>, Status> {
-        let started = std::time::Instant::now();
-        let result = self.score(request.into_inner()).await;
-        super::metrics::observe("ScoreTimeline", started, result)
+        self.score(request.into_inner()).await
     }
 }
 

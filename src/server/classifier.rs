@@ -131,13 +131,9 @@ type ResponseStream = Pin<Box<dyn Stream<Item = Result<ClassifyResponse, Status>
 #[tonic::async_trait]
 impl Classifier for ClassifierService {
     async fn classify(&self, request: Request<ClassifyRequest>) -> Result<Response<ClassifyResponse>, Status> {
-        let started = std::time::Instant::now();
         let request = request.into_inner();
-        let result = match validate::classify_request(&request, self.max_tweets) {
-            Ok(top_k) => score(self.model.snapshot(), request.tweets, top_k).await.map(Response::new),
-            Err(status) => Err(status),
-        };
-        metrics::observe("Classify", started, result)
+        let top_k = validate::classify_request(&request, self.max_tweets)?;
+        score(self.model.snapshot(), request.tweets, top_k).await.map(Response::new)
     }
 
     type ClassifyStreamStream = ResponseStream;
@@ -148,7 +144,6 @@ impl Classifier for ClassifierService {
     ) -> Result<Response<ResponseStream>, Status> {
         let active = Arc::clone(&self.model);
         let max_tweets = self.max_tweets;
-        let started = std::time::Instant::now();
         let deadline = request.extensions().get::<CallDeadline>().copied();
         let open = OpenStream::new();
         let answers = request
@@ -173,6 +168,6 @@ impl Classifier for ClassifierService {
                 future::ready(Some(answer))
             });
         let answers = until_deadline(Box::pin(answers), deadline, open);
-        metrics::observe("ClassifyStream", started, Ok(Response::new(answers)))
+        Ok(Response::new(answers))
     }
 }

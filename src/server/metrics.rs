@@ -2,23 +2,19 @@
 //! costs next to nothing when no exporter is installed (`serve` installs one
 //! only with `--metrics-addr`).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
+use http_body::Frame;
 use metrics::{counter, gauge, histogram};
-use tonic::Status;
+use tonic::body::Body;
+use tonic::codegen::http;
+use tonic::{Code, Status};
+use tower::{Layer, Service};
 
 use crate::Label;
-
-/// Counts a finished call by RPC and status code, and its latency.
-pub(crate) fn observe<T>(rpc: &'static str, started: Instant, result: Result<T, Status>) -> Result<T, Status> {
-    let code = match &result {
-        Ok(_) => "OK".to_owned(),
-        Err(status) => format!("{:?}", status.code()),
-    };
-    counter!("tweetguide_requests_total", "rpc" => rpc, "code" => code).increment(1);
-    histogram!("tweetguide_request_duration_seconds", "rpc" => rpc).record(started.elapsed().as_secs_f64());
-    result
-}
 
 /// Counts classified tweets by predicted label.
 pub(crate) fn tweets_classified(counts: [u64; Label::COUNT]) {
@@ -74,4 +70,126 @@ pub fn install_exporter(addr: std::net::SocketAddr) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .install()
         .map_err(|e| e.to_string())
+}
+
+/// Counts every call of the `tweetguide.v1` services by RPC and final
+/// status, and records its latency, when the call is really over: a stream
+/// when its trailers go out, a unary call when its answer does. Outermost,
+/// it also sees the calls refused by the layers under it (deadline, budget,
+/// token).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallMetricsLayer;
+
+impl<S> Layer<S> for CallMetricsLayer {
+    type Service = CallMetrics<S>;
+
+    fn layer(&self, inner: S) -> CallMetrics<S> {
+        CallMetrics { inner }
+    }
+}
+
+/// See [`CallMetricsLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct CallMetrics<S> {
+    inner: S,
+}
+
+impl<S> Service<http::Request<Body>> for CallMetrics<S>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = http::Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<http::Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let rpc = request
+            .uri()
+            .path()
+            .strip_prefix("/tweetguide.v1.")
+            .and_then(|path| path.split_once('/'))
+            .map(|(_, method)| method.to_owned());
+        let call = self.inner.call(request);
+        Box::pin(async move {
+            let started = Instant::now();
+            let response = call.await?;
+            let Some(rpc) = rpc else { return Ok(response) };
+            if let Some(code) = grpc_code(response.headers()) {
+                record(&rpc, code, started);
+                return Ok(response);
+            }
+            Ok(response.map(|inner| Body::new(ObservedBody { inner, rpc, started, recorded: false })))
+        })
+    }
+}
+
+/// The status code in a `grpc-status` header, if there is one.
+fn grpc_code(headers: &http::HeaderMap) -> Option<Code> {
+    let value = headers.get("grpc-status")?.to_str().ok()?.parse::<i32>().ok()?;
+    Some(Code::from_i32(value))
+}
+
+fn record(rpc: &str, code: Code, started: Instant) {
+    let code = match code {
+        Code::Ok => "OK".to_owned(),
+        other => format!("{other:?}"),
+    };
+    counter!("tweetguide_requests_total", "rpc" => rpc.to_owned(), "code" => code).increment(1);
+    histogram!("tweetguide_request_duration_seconds", "rpc" => rpc.to_owned()).record(started.elapsed().as_secs_f64());
+}
+
+/// An answer that records its call's outcome when its trailers pass, or as
+/// `Cancelled` if it is dropped before (the client went away).
+struct ObservedBody {
+    inner: Body,
+    rpc: String,
+    started: Instant,
+    recorded: bool,
+}
+
+impl http_body::Body for ObservedBody {
+    type Data = prost::bytes::Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<prost::bytes::Bytes>, Status>>> {
+        let this = &mut *self;
+        let frame = std::task::ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        if !this.recorded {
+            let code = match &frame {
+                Some(Ok(frame)) => frame.trailers_ref().map(|t| grpc_code(t).unwrap_or(Code::Unknown)),
+                Some(Err(status)) => Some(status.code()),
+                None => Some(Code::Unknown),
+            };
+            if let Some(code) = code {
+                record(&this.rpc, code, this.started);
+                this.recorded = true;
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for ObservedBody {
+    fn drop(&mut self) {
+        if !self.recorded {
+            record(&self.rpc, Code::Cancelled, self.started);
+        }
+    }
 }

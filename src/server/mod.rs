@@ -253,6 +253,7 @@ pub async fn serve(
         builder = builder.tls_config(tls.timeout(options.handshake_timeout))?;
     }
     let server = builder
+        .layer(metrics::CallMetricsLayer)
         .layer(MapResponseLayer::new(oversize_is_resource_exhausted))
         .layer(deadline::DeadlineLayer { cap: options.max_deadline })
         .layer(budget)

@@ -468,30 +468,25 @@ impl Trainer for TrainerService {
         &self,
         request: Request<AddExamplesRequest>,
     ) -> Result<Response<AddExamplesResponse>, Status> {
-        let started = Instant::now();
-        super::metrics::observe("AddExamples", started, self.handle_add_examples(request).await)
+        self.handle_add_examples(request).await
     }
 
     async fn retrain(&self, request: Request<RetrainRequest>) -> Result<Response<RetrainResponse>, Status> {
-        let started = Instant::now();
-        super::metrics::observe("Retrain", started, self.handle_retrain(request).await)
+        self.handle_retrain(request).await
     }
 
     async fn list_models(&self, request: Request<ListModelsRequest>) -> Result<Response<ListModelsResponse>, Status> {
-        let started = Instant::now();
-        super::metrics::observe("ListModels", started, self.handle_list_models(request).await)
+        self.handle_list_models(request).await
     }
 
     async fn get_model(&self, request: Request<GetModelRequest>) -> Result<Response<ModelVersion>, Status> {
-        let started = Instant::now();
-        super::metrics::observe("GetModel", started, self.handle_get_model(request).await)
+        self.handle_get_model(request).await
     }
 
     async fn activate_model(
         &self,
         request: Request<ActivateModelRequest>,
     ) -> Result<Response<ActivateModelResponse>, Status> {
-        let started = Instant::now();
-        super::metrics::observe("ActivateModel", started, self.handle_activate_model(request).await)
+        self.handle_activate_model(request).await
     }
 }
