@@ -229,3 +229,34 @@ fn train_without_the_real_texts_says_where_they_go() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nowhere") && err.contains("--no-real"), "{err}");
 }
+
+/// Options land under the heading they belong to: before, every option
+/// declared after the TLS flags was listed under "TLS".
+#[test]
+fn help_lists_each_option_under_its_own_heading() {
+    for (command, under_tls, elsewhere) in [
+        (&["classify", "--help"][..], "--ca", "--output"),
+        (&["score", "--help"][..], "--client-cert", "--html"),
+        (&["serve", "--help"][..], "--tls-cert", "--max-connections"),
+    ] {
+        let help = stdout_of(&tweetguide(command));
+        let tls = section(&help, "TLS");
+        assert!(tls.contains(under_tls), "{command:?}: {under_tls} not under TLS:\n{help}");
+        assert!(!tls.contains(elsewhere), "{command:?}: {elsewhere} listed under TLS:\n{help}");
+        assert!(help.contains(elsewhere), "{command:?}: {elsewhere} missing:\n{help}");
+    }
+    let serve = stdout_of(&tweetguide(&["serve", "--help"]));
+    let limits = section(&serve, "Limits");
+    assert!(limits.contains("--max-connections") && !limits.contains("--tls-cert"), "{serve}");
+}
+
+/// The lines of a `--help` section: from its heading to the next one.
+fn section(help: &str, heading: &str) -> String {
+    let is_heading = |line: &str| line.ends_with(':') && line.starts_with(|c: char| c.is_ascii_uppercase());
+    help.lines()
+        .skip_while(|line| *line != format!("{heading}:"))
+        .skip(1)
+        .take_while(|line| !is_heading(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

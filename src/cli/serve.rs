@@ -42,46 +42,45 @@ pub struct ServeArgs {
 
 /// What one caller may use; every limit is per call or per connection.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Limits")]
 struct LimitArgs {
     /// Largest request message accepted, in bytes.
-    #[arg(long, default_value_t = server::DEFAULT_MAX_MESSAGE_BYTES, value_parser = clap::value_parser!(u32).range(1024..).map(|v| v as usize))]
+    #[arg(help_heading = "Limits", long, default_value_t = server::DEFAULT_MAX_MESSAGE_BYTES, value_parser = clap::value_parser!(u32).range(1024..).map(|v| v as usize))]
     max_message_bytes: usize,
     /// Most tweets in one Classify request, ClassifyStream message or AddExamples request.
-    #[arg(long, default_value_t = server::DEFAULT_MAX_TWEETS_PER_MESSAGE, value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|v| v as usize))]
+    #[arg(help_heading = "Limits", long, default_value_t = server::DEFAULT_MAX_TWEETS_PER_MESSAGE, value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|v| v as usize))]
     max_tweets_per_message: usize,
     /// Calls one connection may have open at once (HTTP/2 streams); clients queue the others.
-    #[arg(long, default_value_t = server::DEFAULT_MAX_STREAMS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(help_heading = "Limits", long, default_value_t = server::DEFAULT_MAX_STREAMS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
     max_streams_per_connection: u32,
     /// Calls of one connection worked on at once; the others wait their turn.
-    #[arg(long, default_value_t = server::DEFAULT_MAX_REQUESTS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    #[arg(help_heading = "Limits", long, default_value_t = server::DEFAULT_MAX_REQUESTS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
     max_requests_per_connection: usize,
     /// Longest a call (or a whole stream) may run, e.g. `300s` or `5m`; a
     /// caller's shorter `grpc-timeout` is honoured.
-    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    #[arg(help_heading = "Limits", long, default_value = "5m", value_parser = parse_duration)]
     max_deadline: Duration,
     /// Ping idle connections this often (`off` never pings); a peer that does
     /// not answer within --keepalive-timeout is disconnected and its calls freed.
-    #[arg(long, default_value = "60s", value_parser = parse_keepalive)]
+    #[arg(help_heading = "Limits", long, default_value = "60s", value_parser = parse_keepalive)]
     keepalive_interval: Keepalive,
     /// How long a keepalive ping may go unanswered.
-    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    #[arg(help_heading = "Limits", long, default_value = "20s", value_parser = parse_duration)]
     keepalive_timeout: Duration,
     /// Connections open at once (keep it under `ulimit -n`). At the limit the
     /// oldest connection that has not sent a request yet makes room; if none
     /// has, the new one is closed.
-    #[arg(long, default_value_t = server::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
+    #[arg(help_heading = "Limits", long, default_value_t = server::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..).map(|v| v as usize))]
     max_connections: usize,
     /// How long a new connection may take to start speaking HTTP/2 (or to
     /// finish its TLS handshake) before it is closed.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(help_heading = "Limits", long, default_value = "10s", value_parser = parse_duration)]
     handshake_timeout: Duration,
     /// MiB of messages held for all calls at once: requests not yet decoded,
     /// answers not yet read. Calls beyond it get RESOURCE_EXHAUSTED.
-    #[arg(long, default_value_t = (server::DEFAULT_MAX_HELD_BYTES >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    #[arg(help_heading = "Limits", long, default_value_t = (server::DEFAULT_MAX_HELD_BYTES >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     max_held_mib: u32,
     /// The share of --max-held-mib one connection's calls may hold.
-    #[arg(long, default_value_t = (server::DEFAULT_MAX_HELD_BYTES_PER_CONNECTION >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    #[arg(help_heading = "Limits", long, default_value_t = (server::DEFAULT_MAX_HELD_BYTES_PER_CONNECTION >> 20) as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     max_held_mib_per_connection: u32,
 }
 

@@ -13,17 +13,16 @@ fn read(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
 /// Transport security. Without these flags the server speaks plain HTTP/2,
 /// which suits loopback or a trusted mesh; anything else should use TLS.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "TLS")]
 pub(crate) struct ServerTlsArgs {
     /// Serve TLS with this certificate chain (PEM).
-    #[arg(long, env = "TWEETGUIDE_TLS_CERT", requires = "tls_key")]
+    #[arg(help_heading = "TLS", long, env = "TWEETGUIDE_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert (PEM).
-    #[arg(long, env = "TWEETGUIDE_TLS_KEY", requires = "tls_cert")]
+    #[arg(help_heading = "TLS", long, env = "TWEETGUIDE_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Require client certificates signed by this CA (PEM): mutual TLS. The
     /// Trainer still requires its bearer token.
-    #[arg(long, env = "TWEETGUIDE_CLIENT_CA", requires = "tls_cert")]
+    #[arg(help_heading = "TLS", long, env = "TWEETGUIDE_CLIENT_CA", requires = "tls_cert")]
     client_ca: Option<PathBuf>,
 }
 
@@ -50,21 +49,20 @@ impl ServerTlsArgs {
 /// How a command reaches a server over TLS. Any of these flags, or an
 /// `https://` address, turns TLS on.
 #[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "TLS")]
 pub(crate) struct ClientTlsArgs {
     /// Trust this CA (PEM) for the server's certificate; without it an
     /// `https://` address is checked against the system's trusted roots.
-    #[arg(long, env = "TWEETGUIDE_CA")]
+    #[arg(help_heading = "TLS", long, env = "TWEETGUIDE_CA")]
     ca: Option<PathBuf>,
     /// This client's certificate (PEM), for servers that require mutual TLS.
-    #[arg(long = "client-cert", env = "TWEETGUIDE_CLIENT_CERT", requires = "client_key")]
+    #[arg(help_heading = "TLS", long = "client-cert", env = "TWEETGUIDE_CLIENT_CERT", requires = "client_key")]
     client_cert: Option<PathBuf>,
     /// The private key of --client-cert (PEM).
-    #[arg(long = "client-key", env = "TWEETGUIDE_CLIENT_KEY", requires = "client_cert")]
+    #[arg(help_heading = "TLS", long = "client-key", env = "TWEETGUIDE_CLIENT_KEY", requires = "client_cert")]
     client_key: Option<PathBuf>,
     /// The name to check the server's certificate against, when it differs
     /// from the address's host (e.g. connecting by IP address).
-    #[arg(long, env = "TWEETGUIDE_TLS_DOMAIN")]
+    #[arg(help_heading = "TLS", long, env = "TWEETGUIDE_TLS_DOMAIN")]
     tls_domain: Option<String>,
 }
 
