@@ -12,9 +12,19 @@ fn main() -> ExitCode {
     cli::init_logging();
     match cli::run(args) {
         Ok(code) => code,
+        // A reader that stopped reading (`| head`) is not a failure: the
+        // output it wanted was written.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -260,3 +260,32 @@ fn section(help: &str, heading: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// `classify ... | head -1`: the reader leaving early is not an error.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tweetguide"))
+        .args(["classify", "--labels"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        for i in 0..200_000 {
+            if writeln!(stdin, "Tweet numéro {i} : nouvelle offre ce week-end").is_err() {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("first line");
+    assert!(!first.trim().is_empty());
+    drop(stdout);
+    let output = child.wait_with_output().expect("wait");
+    writer.join().expect("writer");
+    assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+}
