@@ -16,7 +16,10 @@ fn main() -> ExitCode {
         // output it wanted was written.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", cli::report(&error));
+            if let Some(hint) = hint(&error) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -27,4 +30,17 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .chain()
         .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
         .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// What to do about the failures users meet first.
+fn hint(error: &anyhow::Error) -> Option<String> {
+    let refused = error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+    let addr = error.chain().find_map(|cause| match cause.downcast_ref::<tweetguide::client::ClientError>() {
+        Some(tweetguide::client::ClientError::Connect { addr, .. }) => Some(addr.clone()),
+        _ => None,
+    })?;
+    refused.then(|| format!("is `tweetguide serve` running at {addr}?"))
 }

@@ -289,3 +289,21 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// Each cause said once, and a hint where the fix is known.
+#[test]
+fn errors_say_each_cause_once_with_a_hint() {
+    let missing = tweetguide(&["classify", "--input", "/nonexistent/tweets.txt"]);
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success());
+    assert_eq!(stderr.matches("/nonexistent/tweets.txt").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+
+    // Port 1 on loopback: nothing listens there.
+    let refused = tweetguide(&["classify", "--addr", "http://127.0.0.1:1", "--timeout", "5s", "bonjour"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("tcp connect error").count(), 1, "{stderr}");
+    assert!(stderr.contains("hint: is `tweetguide serve` running at http://127.0.0.1:1?"), "{stderr}");
+}

@@ -91,12 +91,23 @@ fn host_port(server: &ServerProcess) -> String {
     server.addr.trim_start_matches("http://").to_owned()
 }
 
+/// An error with its causes: the message says what failed, the sources why.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 async fn classifies(addr: &str, tls: Option<&ClientTlsConfig>) -> Result<String, String> {
-    let mut client = Client::connect_with(addr, tls).await.map_err(|e| e.to_string())?;
+    let mut client = Client::connect_with(addr, tls).await.map_err(|e| chain(&e))?;
     let response = client
         .classify(vec![tweet("1", "Grève générale jeudi contre la réforme")], None)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| chain(&e))?;
     Ok(response.model_version)
 }
 

@@ -83,3 +83,21 @@ pub(crate) fn load_model(path: Option<&PathBuf>) -> anyhow::Result<tweetguide::m
             .context("the built-in default model is unreadable; run `tweetguide train`"),
     }
 }
+
+/// The error and its causes on one line, each said once: a cause whose
+/// message its parent already carries (a path, an OS error, tonic's
+/// "transport error" layers) is not repeated.
+pub(crate) fn report(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if message.is_empty() || text.contains(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
+}

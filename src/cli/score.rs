@@ -132,7 +132,13 @@ fn score_all(
     let mut record = |path: &PathBuf, result: anyhow::Result<Report>| {
         bar.inc(1);
         if let Err(error) = &result {
-            bar.suspend(|| eprintln!("error: {}: {error:#}", path.display()));
+            let text = super::report(error);
+            let shown = path.display().to_string();
+            if text.contains(&shown) {
+                bar.suspend(|| eprintln!("error: {text}"));
+            } else {
+                bar.suspend(|| eprintln!("error: {shown}: {text}"));
+            }
         }
         results.push((path.clone(), result));
     };
@@ -213,7 +219,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     if batch && !args.json {
         let rows: Vec<Result<Report, (String, String)>> = results
             .into_iter()
-            .map(|(path, r)| r.map_err(|e| (path.display().to_string(), format!("{e:#}"))))
+            .map(|(path, r)| r.map_err(|e| (path.display().to_string(), super::report(&e))))
             .collect();
         out.write_all(audit::render_summary(&rows).as_bytes())?;
         let failed = rows.iter().filter(|r| r.is_err()).count();

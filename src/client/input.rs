@@ -68,8 +68,9 @@ pub struct InputTweet {
 /// A problem in an input file, with its position.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    /// The file cannot be opened or read.
-    #[error("{path}: {source}")]
+    /// The file cannot be opened or read (the cause is the source: printers
+    /// walk the chain, so the message does not repeat it).
+    #[error("cannot read {path}")]
     Io { path: PathBuf, source: io::Error },
     /// A record is not what the format says.
     #[error("{path}:{line}: {reason}")]

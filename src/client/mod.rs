@@ -50,8 +50,8 @@ pub enum ClientError {
     /// The address is not a valid URI.
     #[error("invalid server address {addr:?}: {reason}")]
     Address { addr: String, reason: String },
-    /// The server could not be reached.
-    #[error("cannot connect to {addr}: {}", causes(source))]
+    /// The server could not be reached; why is the source.
+    #[error("cannot connect to {addr}")]
     Connect { addr: String, source: tonic::transport::Error },
     /// The server did not answer in time (it may accept connections and never
     /// answer: another service on the port, a hung process).
@@ -79,19 +79,6 @@ pub enum ClientError {
     /// The reader thread died.
     #[error("input reader failed: {0}")]
     Reader(String),
-}
-
-/// An error and its causes on one line: tonic's own message is only
-/// "transport error", the useful part (refused, bad certificate...) is below it.
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Adds `authorization: Bearer <token>` to every call, for the Trainer service.

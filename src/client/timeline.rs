@@ -67,8 +67,9 @@ pub struct ProfileOverrides {
 /// Why an account could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum TimelineError {
-    /// The file or folder cannot be opened or read.
-    #[error("{path}: {source}")]
+    /// The file or folder cannot be opened or read (the cause is the
+    /// source: printers walk the chain, so the message does not repeat it).
+    #[error("cannot read {path}")]
     Io { path: PathBuf, source: io::Error },
     /// The content is not what the format says; `reason` says what and where.
     #[error("{path}: {reason}")]
