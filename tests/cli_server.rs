@@ -109,3 +109,34 @@ fn health_exits_zero_only_when_the_server_serves() {
     assert!(String::from_utf8_lossy(&down.stderr).contains(&port.to_string()), "{down:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// A refused token is named by where it was read, once, without tonic's
+/// own rendering of the status after it.
+#[test]
+fn a_refused_admin_token_says_where_it_came_from() {
+    let data = tempfile::tempdir().expect("dir");
+    let dir = data.path().to_str().expect("utf-8");
+    let server =
+        ServerProcess::start(&["--data-dir", dir], &[("TWEETGUIDE_ADMIN_TOKEN", "the-right-token-0123456789")]);
+    let output = Command::new(env!("CARGO_BIN_EXE_tweetguide"))
+        .args(["models", "list", "--addr", &server.addr, "--token", "a-wrong-token-0123456789"])
+        .env_remove("TWEETGUIDE_ADMIN_TOKEN")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains(&format!("{} refused the admin token read from --token", server.addr)), "{stderr}");
+    assert_eq!(stderr.matches("invalid admin token").count(), 1, "{stderr}");
+
+    // From the token file of another folder: the hint names the file.
+    let other = tempfile::tempdir().expect("dir");
+    std::fs::write(other.path().join("admin-token"), "a-stale-token-0123456789\n").expect("token file");
+    let output = Command::new(env!("CARGO_BIN_EXE_tweetguide"))
+        .args(["models", "list", "--addr", &server.addr, "--data-dir", other.path().to_str().expect("utf-8")])
+        .env_remove("TWEETGUIDE_ADMIN_TOKEN")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&other.path().join("admin-token").display().to_string()), "{stderr}");
+    assert!(stderr.contains("--data-dir"), "{stderr}");
+}

@@ -61,6 +61,36 @@ impl Connection {
         Ok(token.trim().to_owned())
     }
 
+    /// Where the token came from, for a server that refuses it.
+    fn token_source(&self) -> String {
+        if self.token.as_ref().is_some_and(|t| !t.trim().is_empty()) {
+            return if std::env::var("TWEETGUIDE_ADMIN_TOKEN").ok() == self.token {
+                "the TWEETGUIDE_ADMIN_TOKEN variable".to_owned()
+            } else {
+                "--token".to_owned()
+            };
+        }
+        match super::serve::data_dir(self.data_dir.as_ref()) {
+            Ok(dir) => format!(
+                "{} (--data-dir or TWEETGUIDE_DATA_DIR names the server's folder)",
+                dir.join(TOKEN_FILE).display()
+            ),
+            Err(_) => "the token file".to_owned(),
+        }
+    }
+
+    /// Turns the server's refusal of the token into a message that says
+    /// which token was sent and how to send another.
+    fn explainer(&self) -> impl FnOnce(anyhow::Error) -> anyhow::Error + use<> {
+        let (addr, source) = (self.addr.clone(), self.token_source());
+        move |error| {
+            let refused = error.chain().any(|cause| {
+                matches!(cause.downcast_ref::<client::ClientError>(), Some(client::ClientError::Status(status)) if status.code() == tonic::Code::Unauthenticated)
+            });
+            if refused { error.context(format!("{addr} refused the admin token read from {source}")) } else { error }
+        }
+    }
+
     /// The client, and how long its calls may take (`default` unless `--timeout` says).
     async fn connect(&self, default: Duration) -> anyhow::Result<(AdminClient, Patience)> {
         let tls = self.tls.config(&self.addr)?;
@@ -129,6 +159,12 @@ fn category_name(category: i32) -> &'static str {
 }
 
 pub fn examples(command: ExamplesCommand) -> anyhow::Result<ExitCode> {
+    let ExamplesCommand::Add { connection, .. } = &command;
+    let explain = connection.explainer();
+    add_examples(command).map_err(explain)
+}
+
+fn add_examples(command: ExamplesCommand) -> anyhow::Result<ExitCode> {
     let ExamplesCommand::Add { connection, input, batch } = command;
     let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
@@ -211,6 +247,11 @@ fn describe(v: &ModelVersion) -> String {
 }
 
 pub fn retrain(args: RetrainArgs) -> anyhow::Result<ExitCode> {
+    let explain = args.connection.explainer();
+    run_retrain(args).map_err(explain)
+}
+
+fn run_retrain(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let (mut client, patience) = args.connection.connect(RETRAIN_TIMEOUT).await?;
         let bar = super::classify::progress_bar("retraining");
@@ -248,6 +289,14 @@ async fn list_models(client: &AdminClient, patience: &Patience) -> Result<ListMo
 }
 
 pub fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
+    let (ModelsCommand::List { connection }
+    | ModelsCommand::Show { connection, .. }
+    | ModelsCommand::Activate { connection, .. }) = &command;
+    let explain = connection.explainer();
+    run_models(command).map_err(explain)
+}
+
+fn run_models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         match command {
             ModelsCommand::List { connection } => {

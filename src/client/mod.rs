@@ -57,9 +57,10 @@ pub enum ClientError {
     /// answer: another service on the port, a hung process).
     #[error("no answer from {addr} within {timeout:?}")]
     Timeout { addr: String, timeout: Duration },
-    /// The server answered with an error.
+    /// The server answered with an error. Not a source: the message already
+    /// says all a `Status` holds, which tonic would print again, worse.
     #[error("server error ({}): {}", .0.code(), .0.message())]
-    Status(#[from] Status),
+    Status(Status),
     /// Reading the input failed.
     #[error(transparent)]
     Input(#[from] InputError),
@@ -79,6 +80,12 @@ pub enum ClientError {
     /// The reader thread died.
     #[error("input reader failed: {0}")]
     Reader(String),
+}
+
+impl From<Status> for ClientError {
+    fn from(status: Status) -> Self {
+        ClientError::Status(status)
+    }
 }
 
 /// Adds `authorization: Bearer <token>` to every call, for the Trainer service.
