@@ -570,28 +570,10 @@ async fn a_batch_gives_up_on_a_server_that_stops_answering_half_way() {
 
 // --- item 14: one batch, one model version, unless asked ------------------------
 
-/// A small model trained here, so that a second server answers with another version.
-fn tiny_model_file(dir: &Path) -> (PathBuf, String) {
-    use tweetguide::model::{HeldOut, TrainParams, TrainingData, train};
-    let words = ["vote election minister", "shop discount order", "read article thread"];
-    let tweets: Vec<tweetguide::corpus::LabelledTweet> = (0..18)
-        .map(|i| tweetguide::corpus::LabelledTweet {
-            text: format!("tiny {} number{}", words[i % 3], i / 3),
-            label: tweetguide::Label::ALL[i % 3],
-            lang: None,
-        })
-        .collect();
-    let params = TrainParams::default().alphas(vec![1.0]).folds(2).min_df(1).check().expect("params");
-    let model = train(&TrainingData::single("tiny", &tweets), HeldOut::default(), &params).expect("train");
-    let path = dir.join("tiny.model");
-    model.save(&path).expect("save");
-    (path, model.id().to_owned())
-}
-
 #[test]
 fn a_batch_over_servers_of_different_models_is_refused_unless_allowed() {
     let dir = tempfile::tempdir().expect("dir");
-    let (tiny, tiny_version) = tiny_model_file(dir.path());
+    let (tiny, tiny_version) = common::tiny_model_file(dir.path(), "tiny");
     let builtin_version = tweetguide::model::Model::embedded_default().expect("built-in model").id().to_owned();
     assert_ne!(tiny_version, builtin_version);
     let builtin = ServerProcess::start(&[], &[]);

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::process::{ServerProcess, serve_until_exit};
-use common::tweet;
+use common::{tiny_model_file, tweet};
 use tonic::Code;
 use tweetguide::client::{self, AdminClient, Client};
-use tweetguide::model::{Model, TrainParams};
+use tweetguide::model::Model;
 use tweetguide::proto::v1::{AddExamplesRequest, Category, LabelledTweet, ListModelsRequest, RetrainRequest};
 
 const TOKEN: &str = "faults-admin-token-3b9e";
@@ -163,22 +163,29 @@ fn log_of(server: &ServerProcess) -> String {
     server.log.lock().expect("log").join("\n")
 }
 
-/// A small model trained in-process, different for each `topic`.
-fn tiny_model_file(dir: &Path, topic: &str) -> (PathBuf, String) {
-    let words = ["vote election minister", "shop discount order", "read article thread"];
-    let tweets: Vec<tweetguide::corpus::LabelledTweet> = (0..18)
-        .map(|i| tweetguide::corpus::LabelledTweet {
-            text: format!("{topic} {} number{}", words[i % 3], i / 3),
-            label: tweetguide::Label::ALL[i % 3],
-            lang: None,
-        })
-        .collect();
-    let params = TrainParams::default().alphas(vec![1.0]).folds(2).min_df(1).check().expect("params");
-    let data = tweetguide::model::TrainingData::single("tiny", &tweets);
-    let model = tweetguide::model::train(&data, tweetguide::model::HeldOut::default(), &params).expect("train");
-    let path = dir.join(format!("{topic}.model"));
-    model.save(&path).expect("save");
-    (path, model.id().to_owned())
+/// Three versions in a data folder, oldest first: built-in, `first`, and
+/// `second`, the active one.
+struct ThreeVersions {
+    builtin: String,
+    first: String,
+    second: String,
+    /// The model file `second` was registered from, kept for as long as this lives.
+    second_file: PathBuf,
+    _files: tempfile::TempDir,
+}
+
+async fn three_versions(dir: &Path) -> ThreeVersions {
+    let files = tempfile::tempdir().expect("model files");
+    let (first_file, first) = tiny_model_file(files.path(), "first");
+    let (second_file, second) = tiny_model_file(files.path(), "second");
+    let server = start(dir);
+    let builtin = serving(&server).await;
+    stop(server).await;
+    stop(start_with_model(dir, &first_file)).await;
+    let server = start_with_model(dir, &second_file);
+    assert_eq!(serving(&server).await, second);
+    stop(server).await;
+    ThreeVersions { builtin, first, second, second_file, _files: files }
 }
 
 fn corrupt(path: &Path) {
@@ -191,17 +198,7 @@ fn corrupt(path: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unusable_active_model_falls_back_and_nothing_loadable_refuses_to_start() {
     let dir = tempfile::tempdir().expect("dir");
-    let files = tempfile::tempdir().expect("model files");
-    let (first_file, first) = tiny_model_file(files.path(), "first");
-    let (second_file, second) = tiny_model_file(files.path(), "second");
-    // Three versions, oldest first: built-in, first, second (active).
-    let server = start(dir.path());
-    let builtin = serving(&server).await;
-    stop(server).await;
-    stop(start_with_model(dir.path(), &first_file)).await;
-    let server = start_with_model(dir.path(), &second_file);
-    assert_eq!(serving(&server).await, second);
-    stop(server).await;
+    let ThreeVersions { builtin, first, second, second_file, _files } = three_versions(dir.path()).await;
 
     // The active file is damaged: the newest other version serves.
     let model_path = |id: &str| models_dir(dir.path()).join(format!("{id}.model"));
@@ -551,17 +548,7 @@ fn age(path: &Path, ago: std::time::Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_manifest_is_rebuilt_from_the_model_files_and_the_newest_is_served() {
     let dir = tempfile::tempdir().expect("dir");
-    let files = tempfile::tempdir().expect("model files");
-    let (first_file, first) = tiny_model_file(files.path(), "first");
-    let (second_file, second) = tiny_model_file(files.path(), "second");
-    // Three versions, oldest first: built-in, first, second (active).
-    let server = start(dir.path());
-    let builtin = serving(&server).await;
-    stop(server).await;
-    stop(start_with_model(dir.path(), &first_file)).await;
-    let server = start_with_model(dir.path(), &second_file);
-    assert_eq!(serving(&server).await, second);
-    stop(server).await;
+    let ThreeVersions { builtin, first, second, _files, .. } = three_versions(dir.path()).await;
 
     // The newest file wins, whichever version was active: make it `first`.
     let model_path = |id: &str| models_dir(dir.path()).join(format!("{id}.model"));

@@ -59,3 +59,22 @@ impl TestServer {
 pub fn tweet(id: impl Into<String>, text: impl Into<String>) -> tweetguide::proto::v1::Tweet {
     tweetguide::proto::v1::Tweet { id: id.into(), text: text.into(), ..Default::default() }
 }
+
+/// A small model trained in-process, different for each `topic`.
+pub fn tiny_model_file(dir: &std::path::Path, topic: &str) -> (std::path::PathBuf, String) {
+    let words = ["vote election minister", "shop discount order", "read article thread"];
+    let tweets: Vec<tweetguide::corpus::LabelledTweet> = (0..18)
+        .map(|i| tweetguide::corpus::LabelledTweet {
+            text: format!("{topic} {} number{}", words[i % 3], i / 3),
+            label: tweetguide::Label::ALL[i % 3],
+            lang: None,
+        })
+        .collect();
+    let params =
+        tweetguide::model::TrainParams::default().alphas(vec![1.0]).folds(2).min_df(1).check().expect("params");
+    let data = tweetguide::model::TrainingData::single("tiny", &tweets);
+    let model = tweetguide::model::train(&data, tweetguide::model::HeldOut::default(), &params).expect("train");
+    let path = dir.join(format!("{topic}.model"));
+    model.save(&path).expect("save");
+    (path, model.id().to_owned())
+}
