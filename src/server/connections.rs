@@ -6,6 +6,7 @@
 //! (`EMFILE`) at once and in silence, spinning a core. This loop bounds the
 //! first, times out the second, and backs off (with a log line) on the third.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -79,22 +80,20 @@ impl Lifecycle {
 /// The connections that have not spoken yet, oldest first: the ones closed
 /// to make room for a new one, and at shutdown.
 #[derive(Debug, Default)]
-pub(crate) struct SilentConnections(Mutex<Vec<Weak<Lifecycle>>>);
+pub(crate) struct SilentConnections(Mutex<VecDeque<Weak<Lifecycle>>>);
 
 impl SilentConnections {
     fn track(&self, lifecycle: &Arc<Lifecycle>) {
         let mut list = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         list.retain(|weak| weak.upgrade().is_some_and(|l| !l.spoke.load(Ordering::Acquire)));
-        list.push(Arc::downgrade(lifecycle));
+        list.push_back(Arc::downgrade(lifecycle));
     }
 
     /// Closes the oldest connection still silent; false when there is none.
     fn close_oldest(&self) -> bool {
         let mut list = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        while !list.is_empty() {
-            if let Some(lifecycle) = list.remove(0).upgrade()
-                && lifecycle.close_if_silent()
-            {
+        while let Some(oldest) = list.pop_front() {
+            if oldest.upgrade().is_some_and(|lifecycle| lifecycle.close_if_silent()) {
                 return true;
             }
         }
